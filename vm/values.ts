@@ -1,0 +1,124 @@
+// The Beagle value model. Every Beagle value is one of:
+//
+//   Int      a JS number that is an integer in the safe range (the fast path),
+//            or a JS bigint for the rare 61-bit value outside ±(2^53-1).
+//            Ints are normalised: a bigint never holds a safe-range value.
+//   Float    a JS number that is not an integer (0.5, NaN, ±Infinity), or a
+//            BFloat box for an integral-valued float (1.0, -0.0, 1e300), so
+//            that `1.0` and `1` stay distinguishable without boxing every float.
+//   String   a JS string.             Keyword  an interned Keyword.
+//   null, true, false                 — JS's own.
+//   Struct   an instance of a StructType (user structs, enum variants, Atom...).
+//   PersistentVector / PersistentMap / PersistentSet (vm/collections/).
+//   Closure, Builtin, Protocol, TypeDescriptor, Continuation and a few runtime
+//   objects (defined where they are implemented).
+
+export class BFloat {
+  constructor(readonly v: number) {}
+}
+
+/** Make a Float from a JS number: boxes integral values so they stay Floats. */
+export function mkFloat(x: number): number | BFloat {
+  return Number.isInteger(x) || Object.is(x, -0) ? new BFloat(x) : x;
+}
+
+export const INT_MIN = -(1n << 60n);
+export const INT_MAX = (1n << 60n) - 1n;
+
+/** Wrap a bigint to 61-bit two's complement and normalise to number when safe. */
+export function normInt(x: bigint): number | bigint {
+  const w = BigInt.asIntN(61, x);
+  return w >= -9007199254740991n && w <= 9007199254740991n ? Number(w) : w;
+}
+
+export function isInt(v: unknown): v is number | bigint {
+  return (typeof v === "number" && Number.isInteger(v) && !Object.is(v, -0)) || typeof v === "bigint";
+}
+
+export function isFloat(v: unknown): v is number | BFloat {
+  return (typeof v === "number" && (!Number.isInteger(v) || Object.is(v, -0))) || v instanceof BFloat;
+}
+
+/** The JS number value of an Int or Float (bigints lose precision). */
+export function toNum(v: number | bigint | BFloat): number {
+  return typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : v.v;
+}
+
+// ---------------------------------------------------------------- keywords
+
+export class Keyword {
+  private constructor(readonly name: string) {}
+  private static table = new Map<string, Keyword>();
+  static of(name: string): Keyword {
+    let k = Keyword.table.get(name);
+    if (!k) {
+      k = new Keyword(name);
+      Keyword.table.set(name, k);
+    }
+    return k;
+  }
+}
+
+export const kw = Keyword.of;
+
+// ---------------------------------------------------------------- structs and enums
+
+let nextTypeId = 1;
+
+/**
+ * A struct type, or one variant of an enum (then `enumType` is set and
+ * `name` is the variant name). Instances are `Struct` objects.
+ */
+export class StructType {
+  readonly id = nextTypeId++;
+  /** field name -> slot */
+  readonly slots = new Map<string, number>();
+  enumType: EnumType | null = null;
+  /** For unit variants (`E.V` with no braces): the single shared instance. */
+  unit: Struct | null = null;
+  constructor(
+    readonly ns: string,
+    readonly name: string,
+    readonly fields: string[],
+    readonly mutable: boolean[] = fields.map(() => false),
+  ) {
+    fields.forEach((f, i) => this.slots.set(f, i));
+  }
+  /** How the type prints: `Point`, or `Result.Ok` for a variant. */
+  get displayName(): string {
+    return this.enumType ? `${this.enumType.name}.${this.name}` : this.name;
+  }
+  get qualifiedName(): string {
+    return this.enumType ? `${this.ns}/${this.enumType.name}.${this.name}` : `${this.ns}/${this.name}`;
+  }
+}
+
+export class EnumType {
+  readonly id = nextTypeId++;
+  readonly variants = new Map<string, StructType>();
+  constructor(readonly ns: string, readonly name: string) {}
+  addVariant(name: string, fields: string[] | null): StructType {
+    const t = new StructType(this.ns, name, fields ?? []);
+    t.enumType = this;
+    if (fields === null) t.unit = new Struct(t, []);
+    this.variants.set(name, t);
+    return t;
+  }
+}
+
+export class Struct {
+  constructor(
+    public type: StructType,
+    readonly f: Value[],
+  ) {}
+}
+
+// ---------------------------------------------------------------- misc runtime objects
+
+/** A built-in type descriptor: `Int`, `String`, `PersistentVector`, ... */
+export class TypeDescriptor {
+  constructor(readonly name: string) {}
+}
+
+/** Generic value type used across the VM. Kept loose on purpose. */
+export type Value = any;
