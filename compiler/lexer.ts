@@ -55,6 +55,11 @@ const C_TAB = 9, C_LF = 10, C_CR = 13, C_SPACE = 32;
 const STOP = new Uint8Array(128);
 for (const ch of "(){}[];:,\".|+*%=&^") STOP[ch.charCodeAt(0)] = 1;
 
+// Characters that end a keyword `:name` (besides whitespace); a ':' followed by one of
+// these (or by ':' or '.') is a plain colon.
+const KW_STOP = new Uint8Array(128);
+for (const ch of "(){}[];,\":.") KW_STOP[ch.charCodeAt(0)] = 1;
+
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -153,7 +158,7 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
     const digits = src.slice(neg ? start + 1 : start, pos);
     if (digits.length <= 15) {
       const n = Number(digits);
-      push("int", neg ? -n : n, start, line, tCol);
+      push("int", neg && n !== 0 ? -n : n, start, line, tCol);
       return;
     }
     finishInt(BigInt(digits), neg, start, tCol);
@@ -399,12 +404,12 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
         if (n1 === 46 && n2 === 46) { pos += 3; push("...", null, start, line, tCol); continue; }
         pos++; push(".", null, start, line, tCol); continue;
       case 58: { // : keyword or colon
-        if (pos + 1 < to && !isWs(n1) && n1 !== 40 && n1 !== 41 && n1 !== 123 && n1 !== 125 && n1 !== 58) {
+        if (pos + 1 < to && !isWs(n1) && !KW_STOP[n1]) {
           pos++;
           const ks = pos;
           while (pos < to) {
             const d = src.charCodeAt(pos);
-            if (isWs(d) || d === 40 || d === 41 || d === 123 || d === 125 || d === 91 || d === 93 || d === 59 || d === 44 || d === 34) break;
+            if (isWs(d) || (d < 128 && KW_STOP[d] && d !== 58 && d !== 46)) break;
             pos++;
           }
           if (pos === ks) err("expected a keyword name after ':'", start);

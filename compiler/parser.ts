@@ -18,7 +18,7 @@ export function parseProgram(source: string, file: string, options?: ParseOption
   let p: Parser | null = null;
   try {
     const { tokens, directives } = lex(source, file);
-    p = new Parser(source, file, tokens, new Set(options?.aliases ?? []), 0);
+    p = new Parser(source, file, tokens, knownAliases(options), 0);
     const body = p.parseTopLevels();
     return { file, source, directives, body };
   } catch (e) {
@@ -34,10 +34,22 @@ export function parseProgram(source: string, file: string, options?: ParseOption
 /** Parses one expression (for `eval`-like uses); the whole source must be that expression. */
 export function parseExpression(source: string, file: string, options?: ParseOptions): Expr {
   const { tokens } = lex(source, file);
-  const p = new Parser(source, file, tokens, new Set(options?.aliases ?? []), 0);
+  const p = new Parser(source, file, tokens, knownAliases(options), 0);
   const e = p.parseExpr(0, false);
   p.expectEof();
   return e;
+}
+
+/**
+ * Names treated as namespace aliases even without a `use` in the file: the runtime
+ * namespaces the prelude refers to. (`core/x`, `builtin/x`, `primitive/x`.)
+ */
+export const DEFAULT_ALIASES: readonly string[] = ["core", "builtin", "primitive"];
+
+function knownAliases(options?: ParseOptions): Set<string> {
+  const s = new Set<string>(DEFAULT_ALIASES);
+  if (options?.aliases) for (const a of options.aliases) s.add(a);
+  return s;
 }
 
 // Words that can never be a variable name. (`shift`, `perform`, `handle`, `future`,
