@@ -593,9 +593,9 @@ class Parser {
           continue;
         }
         case "{": {
-          if (noStruct) return e;
           const path = this.structPath(e);
           if (!path) return e;
+          if (noStruct && !this.braceGroupFollowedByBrace()) return e;
           this.next();
           e = this.parseStructLitRest(path.ns, path.path, e.loc);
           continue;
@@ -604,6 +604,26 @@ class Parser {
           return e;
       }
     }
+  }
+
+  /**
+   * In a head where `{` starts the body (`if c {`), `Name { ... }` is still a struct
+   * literal when its closing `}` is directly followed by another `{` on the same line:
+   * `handle H(E) with Handler {} { body }`, `if p == P { x: 1 } { ... }`.
+   */
+  private braceGroupFollowedByBrace(): boolean {
+    let depth = 0;
+    for (let j = this.i; j < this.toks.length; j++) {
+      const k = this.toks[j]!.k;
+      if (k === "{" || k === "#{") depth++;
+      else if (k === "}") {
+        if (--depth === 0) {
+          const n = this.toks[j + 1];
+          return n !== undefined && n.k === "{" && !n.nl;
+        }
+      } else if (k === "eof") return false;
+    }
+    return false;
   }
 
   /** `Name`, `E.V`, `alias/Name`, `alias/E.V` -> the struct literal's type path, else null. */
