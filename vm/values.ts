@@ -76,6 +76,8 @@ export class StructType {
   enumType: EnumType | null = null;
   /** For unit variants (`E.V` with no braces): the single shared instance. */
   unit: Struct | null = null;
+  /** per slot: a zero-argument closure computing the default, or null */
+  defaults: (Value | null)[] = [];
   constructor(
     readonly ns: string,
     readonly name: string,
@@ -91,12 +93,18 @@ export class StructType {
   get qualifiedName(): string {
     return this.enumType ? `${this.ns}/${this.enumType.name}.${this.name}` : `${this.ns}/${this.name}`;
   }
+  beaglePrint(): string {
+    return this.qualifiedName;
+  }
 }
 
 export class EnumType {
   readonly id = nextTypeId++;
   readonly variants = new Map<string, StructType>();
   constructor(readonly ns: string, readonly name: string) {}
+  beaglePrint(): string {
+    return `${this.ns}/${this.name}`;
+  }
   addVariant(name: string, fields: string[] | null): StructType {
     const t = new StructType(this.ns, name, fields ?? []);
     t.enumType = this;
@@ -118,6 +126,9 @@ export class Struct {
 /** A built-in type descriptor: `Int`, `String`, `PersistentVector`, ... */
 export class TypeDescriptor {
   constructor(readonly name: string) {}
+  beaglePrint(): string {
+    return this.name;
+  }
 }
 
 /** Generic value type used across the VM. Kept loose on purpose. */

@@ -1,0 +1,1159 @@
+// Code generator: AST -> FnProto bytecode.
+//
+// A file compiles in two passes. Pass 1 declares every top-level name and
+// creates struct, enum and protocol types, so that functions may refer to
+// things defined later in the file and so that struct literals, patterns and
+// `Enum.Variant` resolve at compile time. Pass 2 compiles function bodies and
+// the module's top-level code (an init function run once, in order).
+//
+// try/handle/reset/binding bodies compile to zero-argument "thunk" closures run
+// in a boundary frame: that is what lets a perform or throw capture exactly
+// the frames up to its handler. `return`, `break` and `continue` inside a thunk
+// jump back into the frame of the function that lexically contains it.
+import type { Expr, FnExpr, Literal, Loc, Pattern, Program, QualName, TopLevel } from "./ast.ts";
+import { FnProto, Label, Op } from "../vm/bytecode.ts";
+import { Closure, MultiFn, Namespace, Protocol, ProtocolMethod, Var } from "../vm/objects.ts";
+import { EnumType, Keyword, StructType, TypeDescriptor, mkFloat, type Value } from "../vm/values.ts";
+import { BeagleSyntaxError } from "./diagnostics.ts";
+
+/** What the code generator needs from the runtime. */
+export interface CompilerHost {
+  namespace(name: string): Namespace;
+  readonly core: Namespace;
+  /** Make sure namespace `name` is loaded (compiled and run); `fromFile` locates it. */
+  require(name: string, fromFile: string, loc: Loc): void;
+}
+
+export interface CompiledModule {
+  init: FnProto;
+  ns: Namespace;
+  tests: { name: string; fn: Closure }[];
+}
+
+export class CompileError extends BeagleSyntaxError {}
+
+interface Local {
+  slot: number;
+  mut: boolean;
+  cell: boolean;
+}
+
+interface LoopCtx {
+  owner: FnState;
+  breakLabel: Label;
+  continueLabel: Label;
+  resultSlot: number;
+  depth: number;
+}
+
+interface Capture {
+  kind: number; // 0 parent local, 2 parent env slot, 3 parent's own closure
+  idx: number;
+  cell: boolean;
+  name: string;
+}
+
+const NO_LOC: Loc = { line: 0, col: 0 };
+
+class FnState {
+  readonly proto: FnProto;
+  code: number[] = [];
+  lines: number[] = [];
+  cols: number[] = [];
+  consts: unknown[] = [];
+  constIndex = new Map<unknown, number>();
+  scopes: Map<string, Local>[] = [new Map()];
+  nlocals = 0;
+  depth = 0;
+  maxDepth = 0;
+  captures: Capture[] = [];
+  loops: LoopCtx[] = [];
+  /** `let mut` names that some nested function or thunk refers to: kept in cells */
+  boxed: Set<string>;
+  labels: Label[] = [];
+  curLoc: Loc = NO_LOC;
+  constructor(
+    readonly parent: FnState | null,
+    name: string,
+    ns: string,
+    file: string,
+    readonly selfName: string | null,
+    readonly isThunk: boolean,
+    boxed: Set<string>,
+  ) {
+    this.proto = new FnProto(name, ns, file);
+    this.proto.isThunk = isThunk;
+    this.boxed = boxed;
+  }
+  /** The function whose frame `return` leaves (thunks return from their home). */
+  get home(): FnState {
+    let f: FnState = this;
+    while (f.isThunk && f.parent) f = f.parent;
+    return f;
+  }
+}
+
+export class CodeGen {
+  private ns!: Namespace;
+  private tests: { name: string; fn: Closure }[] = [];
+  private fs!: FnState;
+  private unresolved: { v: Var; loc: Loc }[] = [];
+
+  constructor(
+    private readonly host: CompilerHost,
+    private readonly file: string,
+    private readonly source: string,
+  ) {}
+
+  // ------------------------------------------------------------ errors
+
+  private error(loc: Loc, message: string): never {
+    throw new CompileError(message, this.file, loc.line, loc.col);
+  }
+
+  // ------------------------------------------------------------ module
+
+  compileProgram(prog: Program): CompiledModule {
+    const nsDecl = prog.body.find((t) => t.k === "Namespace") as { name: string } | undefined;
+    this.ns = this.host.namespace(nsDecl ? nsDecl.name : "main");
+    // Pass 1: uses, then declarations.
+    for (const t of prog.body) if (t.k === "Use") this.declareUse(t.ns, t.alias, t.loc);
+    for (const t of prog.body) this.declare(t);
+    // Pass 2: bodies.
+    const init = new FnState(null, "__init__", this.ns.name, this.file, null, false, new Set());
+    this.fs = init;
+    let first = true;
+    for (const t of prog.body) {
+      if (t.k === "ExprStmt" || t.k === "TopLet" || t.k === "LetOnce" || t.k === "LetDynamic") {
+        if (!first) this.emit(Op.Pop, -1);
+        first = false;
+        this.compileTopLevelCode(t);
+      } else {
+        this.compileDefinition(t);
+      }
+    }
+    if (first) this.emit(Op.Null, 1);
+    this.emit(Op.Return, -1);
+    const proto = this.finish(init);
+    for (const { v, loc } of this.unresolved) {
+      if (v.value === undefined && !this.isDeclaredLater(v)) this.error(loc, `Undefined variable: ${v.name}`);
+    }
+    return { init: proto, ns: this.ns, tests: this.tests };
+  }
+
+  private declared = new Set<Var>();
+  private isDeclaredLater(v: Var): boolean {
+    return this.declared.has(v) || v.value !== undefined;
+  }
+
+  private declareUse(nsName: string, alias: string, loc: Loc) {
+    this.host.require(nsName, this.file, loc);
+    this.ns.aliases.set(alias, nsName);
+  }
+
+  private declareName(name: string): Var {
+    const v = this.ns.intern(name);
+    this.declared.add(v);
+    return v;
+  }
+
+  private declare(t: TopLevel) {
+    switch (t.k) {
+      case "FnDecl":
+        this.declareName(t.fn.name!).doc = t.fn.doc;
+        break;
+      case "TopLet":
+        for (const n of patternNames(t.pat)) this.declareName(n);
+        break;
+      case "LetOnce":
+        this.declareName(t.name).once = true;
+        break;
+      case "LetDynamic":
+        this.declareName(t.name).dynamic = true;
+        break;
+      case "StructDecl": {
+        const type = new StructType(this.ns.name, t.name, t.fields.map((f) => f.name), t.fields.map((f) => f.mut));
+        const v = this.declareName(t.name);
+        v.value = type;
+        v.doc = t.doc;
+        break;
+      }
+      case "EnumDecl": {
+        const e = new EnumType(this.ns.name, t.name);
+        for (const variant of t.variants) e.addVariant(variant.name, variant.fields ? variant.fields.map((f) => f.name) : null);
+        const v = this.declareName(t.name);
+        v.value = e;
+        v.doc = t.doc;
+        break;
+      }
+      case "ProtocolDecl": {
+        const p = new Protocol(this.ns.name, t.name);
+        this.declareName(t.name).value = p;
+        for (const m of t.members) {
+          const pm = new ProtocolMethod(p, m.name);
+          p.methods.set(m.name, pm);
+          const mv = this.declareName(m.name);
+          mv.value = pm;
+          mv.doc = m.doc;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** Definitions take effect at compile time, so order within a file does not matter. */
+  private compileDefinition(t: TopLevel) {
+    switch (t.k) {
+      case "FnDecl": {
+        const v = this.ns.intern(t.fn.name!);
+        v.value = this.topLevelFunction(t.fn, t.fn.name!);
+        break;
+      }
+      case "StructDecl": {
+        const type = this.ns.vars.get(t.name)!.value as StructType;
+        type.defaults = t.fields.map((f) => (f.default ? this.thunkAtTop(f.default, `${t.name}.${f.name}`) : null));
+        break;
+      }
+      case "EnumDecl": {
+        const e = this.ns.vars.get(t.name)!.value as EnumType;
+        for (const variant of t.variants) {
+          if (!variant.fields) continue;
+          e.variants.get(variant.name)!.defaults = variant.fields.map((f) =>
+            f.default ? this.thunkAtTop(f.default, `${t.name}.${variant.name}.${f.name}`) : null,
+          );
+        }
+        break;
+      }
+      case "ProtocolDecl": {
+        const p = this.ns.vars.get(t.name)!.value as Protocol;
+        for (const m of t.members) {
+          const withBody = m.arities.filter((a) => a.body);
+          if (withBody.length === 0) continue;
+          const fn: FnExpr = {
+            k: "Fn",
+            name: m.name,
+            arities: withBody.map((a) => ({ params: a.params, rest: a.rest, body: a.body!, loc: a.loc })),
+            multi: m.arities.length > 1,
+            doc: m.doc,
+            loc: m.loc,
+          };
+          p.methods.get(m.name)!.defaultImpl = this.topLevelFunction(fn, m.name);
+        }
+        break;
+      }
+      case "Extend": {
+        const type = this.resolveTypeKey(t.type, t.loc);
+        const proto = this.constGlobalValue(t.proto, t.loc);
+        if (!(proto instanceof Protocol)) this.error(t.loc, `${fmtQual(t.proto)} is not a protocol`);
+        const arg = t.protoArg ? this.constGlobalValue(t.protoArg, t.loc) : null;
+        for (const m of t.methods) {
+          const pm = proto.methods.get(m.name!);
+          if (!pm) this.error(m.loc, `Protocol ${proto.name} has no method ${m.name}`);
+          const impl = this.topLevelFunction(m, `${typeName(type)}.${m.name}`);
+          if (arg) {
+            let byType = pm.paramImpls.get(arg);
+            if (!byType) pm.paramImpls.set(arg, (byType = new Map()));
+            byType.set(type, impl);
+          }
+          pm.impls.set(type, impl);
+        }
+        break;
+      }
+      case "Test": {
+        const fn = this.topLevelFunction({ k: "Fn", name: null, arities: [{ params: [], rest: null, body: t.body, loc: t.loc }], multi: false, doc: null, loc: t.loc }, `test ${t.name}`);
+        this.tests.push({ name: t.name, fn: fn as Closure });
+        break;
+      }
+      case "Namespace":
+      case "Use":
+        break;
+      default:
+        this.error(t.loc, `unexpected top-level form ${t.k}`);
+    }
+  }
+
+  private compileTopLevelCode(t: TopLevel) {
+    const fs = this.fs;
+    fs.curLoc = t.loc;
+    switch (t.k) {
+      case "ExprStmt":
+        this.expr(t.e, false);
+        break;
+      case "TopLet": {
+        this.expr(t.value, false);
+        if (t.pat.k === "PBind") {
+          this.emit(Op.Dup, 1);
+          this.emit1(Op.StoreGlobal, this.konst(this.ns.intern(t.pat.name)), -1);
+        } else {
+          const tmp = this.newHidden();
+          this.emit(Op.Dup, 1);
+          this.emit1(Op.StoreLocal, tmp, -1);
+          fs.scopes.push(new Map());
+          this.bindPattern(t.pat, tmp, null, false);
+          for (const n of patternNames(t.pat)) {
+            this.loadName(n, t.loc);
+            this.emit1(Op.StoreGlobal, this.konst(this.ns.intern(n)), -1);
+          }
+          fs.scopes.pop();
+        }
+        break;
+      }
+      case "LetOnce":
+      case "LetDynamic":
+        if (t.value) this.expr(t.value, false);
+        else this.emit(Op.Null, 1);
+        this.emit(Op.Dup, 1);
+        this.emit1(Op.StoreGlobal, this.konst(this.ns.intern(t.name)), -1);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Compile a top-level function (no captures) straight into a closure. */
+  private topLevelFunction(fn: FnExpr, name: string): Value {
+    const saved = this.fs;
+    this.fs = undefined as unknown as FnState;
+    try {
+      const closures = fn.arities.map((a) => new Closure(this.compileArity(null, fn, a, name), []));
+      if (!fn.multi && closures.length === 1) return closures[0]!;
+      return makeMulti(`${this.ns.name}/${name}`, closures);
+    } finally {
+      this.fs = saved;
+    }
+  }
+
+  private thunkAtTop(e: Expr, name: string): Closure {
+    return this.topLevelFunction({ k: "Fn", name: null, arities: [{ params: [], rest: null, body: [e], loc: locOf(e) }], multi: false, doc: null, loc: locOf(e) }, name) as Closure;
+  }
+
+  // ------------------------------------------------------------ functions
+
+  private compileArity(parent: FnState | null, fn: FnExpr, a: FnExpr["arities"][number], name: string, isThunk = false): FnProto {
+    const boxed = new Set<string>();
+    collectBoxed(a.body, boxed);
+    for (const p of a.params) collectBoxedPattern(p, boxed);
+    const fs = new FnState(parent, name, this.ns.name, this.file, fn.name, isThunk, boxed);
+    fs.proto.line = a.loc.line;
+    fs.curLoc = a.loc;
+    const saved = this.fs;
+    this.fs = fs;
+    try {
+      fs.proto.nparams = a.params.length;
+      fs.proto.variadic = a.rest !== null;
+      const paramSlots: number[] = [];
+      for (const p of a.params) paramSlots.push(this.newHidden());
+      const restSlot = a.rest ? this.newHidden() : -1;
+      a.params.forEach((p, i) => this.bindParam(p, paramSlots[i]!));
+      if (a.rest) this.bindParam(a.rest, restSlot);
+      this.block(a.body, !isThunk);
+      this.emit(Op.Return, -1);
+      return this.finish(fs);
+    } finally {
+      this.fs = saved;
+    }
+  }
+
+  private bindParam(p: Pattern, slot: number) {
+    if (p.k === "PBind") {
+      const fs = this.fs;
+      const cell = fs.boxed.has(p.name);
+      fs.scopes[fs.scopes.length - 1]!.set(p.name, { slot, mut: false, cell });
+      if (cell) this.emit1(Op.MakeCell, slot, 0);
+    } else if (p.k !== "PWild") {
+      this.bindPattern(p, slot, null, false);
+    }
+  }
+
+  /** Nested function expression: emits MakeClosure (or MakeMulti) in the current function. */
+  private fnExpr(fn: FnExpr) {
+    const name = fn.name ?? "fn";
+    const protos = fn.arities.map((a) => this.compileArity(this.fs, fn, a, name));
+    for (const proto of protos) this.emitClosure(proto);
+    if (fn.multi || protos.length > 1) this.emitMulti(protos);
+  }
+
+  private emitClosure(proto: FnProto) {
+    const caps = (proto as FnProto & { captures: Capture[] }).captures;
+    const fs = this.fs;
+    fs.code.push(Op.MakeClosure, this.konst(proto), caps.length);
+    this.markLoc(3);
+    for (const c of caps) {
+      fs.code.push(c.kind, c.idx);
+      fs.lines.push(0, 0);
+      fs.cols.push(0, 0);
+    }
+    this.adjust(1);
+  }
+
+  private emitMulti(protos: FnProto[]) {
+    const variadic = protos.filter((p) => p.variadic).length > 0 ? 1 : 0;
+    // closures are on the stack in arity order; MakeMulti sorts them by proto arity.
+    this.emit2(Op.MakeMulti, protos.length, variadic, 1 - protos.length);
+  }
+
+  private finish(fs: FnState): FnProto {
+    const p = fs.proto;
+    p.code = Int32Array.from(fs.code);
+    p.lines = Int32Array.from(fs.lines);
+    p.cols = Int32Array.from(fs.cols);
+    p.consts = fs.consts;
+    p.nlocals = fs.nlocals;
+    p.maxStack = fs.maxDepth + 1;
+    (p as FnProto & { captures: Capture[] }).captures = fs.captures;
+    return p;
+  }
+
+  // ------------------------------------------------------------ emission
+
+  private konst(v: unknown): number {
+    const fs = this.fs;
+    const key = typeof v === "number" && Object.is(v, -0) ? "-0" : v;
+    let i = fs.constIndex.get(key);
+    if (i === undefined) {
+      i = fs.consts.length;
+      fs.consts.push(v);
+      fs.constIndex.set(key, i);
+    }
+    return i;
+  }
+
+  private markLoc(n: number) {
+    const fs = this.fs;
+    while (fs.lines.length < fs.code.length - n) {
+      fs.lines.push(0);
+      fs.cols.push(0);
+    }
+    fs.lines.push(fs.curLoc.line);
+    fs.cols.push(fs.curLoc.col);
+    for (let i = 1; i < n; i++) {
+      fs.lines.push(0);
+      fs.cols.push(0);
+    }
+  }
+
+  private adjust(d: number) {
+    const fs = this.fs;
+    fs.depth += d;
+    if (fs.depth > fs.maxDepth) fs.maxDepth = fs.depth;
+  }
+
+  private emit(op: Op, stack: number) {
+    this.fs.code.push(op);
+    this.markLoc(1);
+    this.adjust(stack);
+  }
+  private emit1(op: Op, a: number, stack: number) {
+    this.fs.code.push(op, a);
+    this.markLoc(2);
+    this.adjust(stack);
+  }
+  private emit2(op: Op, a: number, b: number, stack: number) {
+    this.fs.code.push(op, a, b);
+    this.markLoc(3);
+    this.adjust(stack);
+  }
+
+  /** Emit a jump whose target is patched by `place(label)`. */
+  private jump(op: Op, label: Label, stack: number) {
+    const fs = this.fs;
+    fs.code.push(op, -1);
+    this.markLoc(2);
+    this.adjust(stack);
+    const at = fs.code.length - 1;
+    (label as Label & { fixups?: { fs: FnState; at: number }[] }).fixups ??= [];
+    (label as Label & { fixups: { fs: FnState; at: number }[] }).fixups.push({ fs, at });
+    if (label.pc >= 0) fs.code[at] = label.pc;
+  }
+
+  private place(label: Label) {
+    const fs = this.fs;
+    label.pc = fs.code.length;
+    label.depth = fs.depth;
+    for (const f of (label as Label & { fixups?: { fs: FnState; at: number }[] }).fixups ?? []) f.fs.code[f.at] = label.pc;
+  }
+
+  private newHidden(): number {
+    return this.fs.nlocals++;
+  }
+
+  private declareLocal(name: string, mut: boolean): Local {
+    const fs = this.fs;
+    const local: Local = { slot: fs.nlocals++, mut, cell: fs.boxed.has(name) };
+    fs.scopes[fs.scopes.length - 1]!.set(name, local);
+    return local;
+  }
+
+  /** Pops the stack top into a fresh local `name`. */
+  private storeNewLocal(name: string, mut: boolean) {
+    const l = this.declareLocal(name, mut);
+    this.emit1(Op.StoreLocal, l.slot, -1);
+    if (l.cell) this.emit1(Op.MakeCell, l.slot, 0);
+  }
+
+  // ------------------------------------------------------------ names
+
+  private lookupLocal(fs: FnState, name: string): Local | undefined {
+    for (let i = fs.scopes.length - 1; i >= 0; i--) {
+      const l = fs.scopes[i]!.get(name);
+      if (l) return l;
+    }
+    return undefined;
+  }
+
+  /** Find `name` in enclosing functions, adding captures along the way. */
+  private capture(fs: FnState, name: string): Capture | undefined {
+    const existing = fs.captures.find((c) => c.name === name);
+    if (existing) return existing;
+    const parent = fs.parent;
+    if (!parent) return undefined;
+    const l = this.lookupLocal(parent, name);
+    let cap: Capture | undefined;
+    if (l) cap = { kind: 0, idx: l.slot, cell: l.cell, name };
+    else if (parent.selfName === name) cap = { kind: 3, idx: 0, cell: false, name };
+    else {
+      const up = this.capture(parent, name);
+      if (!up) return undefined;
+      cap = { kind: 2, idx: parent.captures.indexOf(up), cell: up.cell, name };
+    }
+    fs.captures.push(cap);
+    return cap;
+  }
+
+  private loadName(name: string, loc: Loc) {
+    const fs = this.fs;
+    const l = this.lookupLocal(fs, name);
+    if (l) {
+      this.emit1(l.cell ? Op.LoadCell : Op.LoadLocal, l.slot, 1);
+      return;
+    }
+    if (fs.selfName === name && !fs.isThunk) {
+      this.emit(Op.LoadSelf, 1);
+      return;
+    }
+    const c = this.capture(fs, name);
+    if (c) {
+      this.emit1(c.cell ? Op.LoadEnvCell : Op.LoadEnv, fs.captures.indexOf(c), 1);
+      return;
+    }
+    this.loadGlobal(this.resolveGlobal({ ns: null, name }, loc), loc);
+  }
+
+  private loadGlobal(v: Var, loc: Loc) {
+    if (v.value === undefined && !this.declared.has(v)) this.unresolved.push({ v, loc });
+    this.emit1(v.dynamic ? Op.LoadDynamic : Op.LoadGlobal, this.konst(v), 1);
+  }
+
+  private resolveGlobal(q: QualName, loc: Loc): Var {
+    if (q.ns !== null) {
+      const target = this.ns.aliases.get(q.ns) ?? (this.host.namespace(q.ns).vars.size ? q.ns : null);
+      if (target === null) this.error(loc, `Unknown namespace alias '${q.ns}'`);
+      const ns = this.host.namespace(target);
+      const v = ns.vars.get(q.name);
+      if (!v) this.error(loc, `Undefined variable: ${q.ns}/${q.name}`);
+      return v;
+    }
+    const own = this.ns.vars.get(q.name);
+    if (own && (own.value !== undefined || this.declared.has(own))) return own;
+    const core = this.host.core.vars.get(q.name);
+    if (core) return core;
+    return this.ns.intern(q.name);
+  }
+
+  /** A global whose value is known at compile time (types, protocols). */
+  private constGlobalValue(q: QualName, loc: Loc): Value {
+    const v = this.resolveGlobal(q, loc);
+    if (v.value === undefined) this.error(loc, `Undefined: ${fmtQual(q)}`);
+    return v.value;
+  }
+
+  private resolveTypeKey(q: QualName, loc: Loc): Value {
+    const t = this.constGlobalValue(q, loc);
+    if (t instanceof StructType || t instanceof EnumType || t instanceof TypeDescriptor) return t;
+    this.error(loc, `${fmtQual(q)} is not a type`);
+  }
+
+  /** ["Point"] -> struct type; ["E", "V"] -> enum variant type. */
+  private resolveStructPath(ns: string | null, path: string[], loc: Loc): StructType {
+    const head = this.constGlobalValue({ ns, name: path[0]! }, loc);
+    if (path.length === 1) {
+      if (head instanceof StructType) return head;
+      this.error(loc, `${path[0]} is not a struct`);
+    }
+    if (head instanceof EnumType && path.length === 2) {
+      const v = head.variants.get(path[1]!);
+      if (!v) this.error(loc, `Enum ${head.name} has no variant ${path[1]}`);
+      return v;
+    }
+    this.error(loc, `Unknown type ${path.join(".")}`);
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  private block(body: Expr[], tail: boolean) {
+    const fs = this.fs;
+    fs.scopes.push(new Map());
+    if (body.length === 0) this.emit(Op.Null, 1);
+    body.forEach((e, i) => {
+      const last = i === body.length - 1;
+      this.expr(e, tail && last);
+      if (!last) this.emit(Op.Pop, -1);
+    });
+    fs.scopes.pop();
+  }
+
+  private expr(e: Expr, tail: boolean): void {
+    const fs = this.fs;
+    const savedLoc = fs.curLoc;
+    fs.curLoc = e.loc;
+    try {
+      this.exprInner(e, tail);
+    } finally {
+      fs.curLoc = savedLoc;
+    }
+  }
+
+  private literal(v: Literal) {
+    switch (v.k) {
+      case "Int":
+        if (typeof v.v === "number" && v.v >= -0x40000000 && v.v < 0x40000000) this.emit1(Op.SmallInt, v.v, 1);
+        else this.emit1(Op.Const, this.konst(v.v), 1);
+        break;
+      case "Float":
+        this.emit1(Op.Const, this.konst(mkFloat(v.v)), 1);
+        break;
+      case "Str":
+        this.emit1(Op.Const, this.konst(v.v), 1);
+        break;
+      case "Keyword":
+        this.emit1(Op.Const, this.konst(Keyword.of(v.v)), 1);
+        break;
+      case "Bool":
+        this.emit(v.v ? Op.True : Op.False, 1);
+        break;
+      case "Null":
+        this.emit(Op.Null, 1);
+        break;
+    }
+  }
+
+  private exprInner(e: Expr, tail: boolean): void {
+    const fs = this.fs;
+    switch (e.k) {
+      case "Lit":
+        return this.literal(e.value);
+      case "Interp": {
+        for (const p of e.parts) {
+          if (typeof p === "string") this.emit1(Op.Const, this.konst(p), 1);
+          else {
+            this.expr(p, false);
+            this.emit1(Op.ToStr, this.konst(this.host.core.intern("to-string")), 0);
+          }
+        }
+        if (e.parts.length !== 1) this.emit1(Op.ConcatN, e.parts.length, 1 - e.parts.length);
+        return;
+      }
+      case "Var":
+        if (e.name.ns === null) return this.loadName(e.name.name, e.loc);
+        return this.loadGlobal(this.resolveGlobal(e.name, e.loc), e.loc);
+      case "Vec":
+        for (const x of e.items) this.expr(x, false);
+        return this.emit1(Op.MakeVec, e.items.length, 1 - e.items.length);
+      case "SetLit":
+        for (const x of e.items) this.expr(x, false);
+        return this.emit1(Op.MakeSet, e.items.length, 1 - e.items.length);
+      case "MapLit":
+        for (const [k, v] of e.entries) {
+          this.expr(k, false);
+          this.expr(v, false);
+        }
+        return this.emit1(Op.MakeMap, e.entries.length, 1 - 2 * e.entries.length);
+      case "Call": {
+        this.expr(e.fn, false);
+        for (const a of e.args) this.expr(a, false);
+        fs.curLoc = e.loc;
+        const canTail = tail && !fs.isThunk;
+        return this.emit1(canTail ? Op.TailCall : Op.Call, e.args.length, -e.args.length);
+      }
+      case "Binary": {
+        this.expr(e.l, false);
+        this.expr(e.r, false);
+        fs.curLoc = e.loc;
+        return this.emit(BINARY_OPS[e.op], -1);
+      }
+      case "And":
+      case "Or": {
+        const end = new Label();
+        this.expr(e.l, false);
+        this.emit(Op.Dup, 1);
+        this.jump(e.k === "And" ? Op.JumpIfFalse : Op.JumpIfTrue, end, -1);
+        this.emit(Op.Pop, -1);
+        this.expr(e.r, tail);
+        this.place(end);
+        return;
+      }
+      case "Not":
+        this.expr(e.e, false);
+        return this.emit(Op.Not, 0);
+      case "Neg":
+        this.emit1(Op.SmallInt, 0, 1);
+        this.expr(e.e, false);
+        fs.curLoc = e.loc;
+        return this.emit(Op.Sub, -1);
+      case "Field": {
+        const variant = this.enumVariantRef(e);
+        if (variant) {
+          if (variant.unit) return this.emit1(Op.Const, this.konst(variant.unit), 1);
+          // `E.V` of a variant with fields, used as a value: an instance with defaults.
+          return this.structLiteral(variant, [], null);
+        }
+        this.expr(e.obj, false);
+        fs.curLoc = e.loc;
+        return this.emit1(Op.GetField, this.konst(e.name), 0);
+      }
+      case "Index":
+        this.expr(e.obj, false);
+        this.expr(e.index, false);
+        fs.curLoc = e.loc;
+        return this.emit1(Op.Index, this.konst(this.host.core.intern("get")), -1);
+      case "Assign":
+        return this.assign(e.target, e.value, e.loc);
+      case "StructLit": {
+        const type = this.resolveStructPath(e.ns, e.path, e.loc);
+        return this.structLiteral(type, e.fields, e.spread);
+      }
+      case "If": {
+        const elseL = new Label();
+        const end = new Label();
+        this.expr(e.cond, false);
+        this.jump(Op.JumpIfNotTrue, elseL, -1);
+        this.block(e.then, tail);
+        this.jump(Op.Jump, end, -1);
+        this.place(elseL);
+        if (e.else) this.block(e.else, tail);
+        else this.emit(Op.Null, 1);
+        this.place(end);
+        return;
+      }
+      case "While":
+        return this.loop(e.loc, e.body, e.cond, null);
+      case "Loop":
+        return this.loop(e.loc, e.body, null, null);
+      case "For":
+        return this.loop(e.loc, e.body, null, e);
+      case "Break":
+      case "Continue":
+        return this.breakOrContinue(e);
+      case "Return": {
+        if (e.value) this.expr(e.value, !fs.isThunk);
+        else this.emit(Op.Null, 1);
+        this.emit(fs.isThunk ? Op.ReturnNonLocal : Op.Return, -1);
+        this.emit(Op.Null, 1); // unreachable; keeps the stack shape of an expression
+        return;
+      }
+      case "Block":
+        return this.block(e.body, tail);
+      case "Let": {
+        this.expr(e.value, false);
+        if (e.pat.k === "PBind") this.storeNewLocal(e.pat.name, e.mut);
+        else {
+          const tmp = this.newHidden();
+          this.emit1(Op.StoreLocal, tmp, -1);
+          this.bindPattern(e.pat, tmp, null, e.mut);
+        }
+        return this.emit(Op.Null, 1);
+      }
+      case "Fn": {
+        if (e.name) {
+          // A named function inside a body binds a local, like `let`.
+          this.fnExpr(e);
+          this.emit(Op.Dup, 1);
+          this.storeNewLocal(e.name, false);
+          return;
+        }
+        return this.fnExpr(e);
+      }
+      case "Match":
+        return this.match(e, tail);
+      case "Throw":
+        this.expr(e.value, false);
+        fs.curLoc = e.loc;
+        return this.emit(Op.Throw, 0);
+      case "Try": {
+        const params: Pattern[] = [{ k: "PBind", name: e.errName, loc: e.loc }];
+        if (e.resumeName) params.push({ k: "PBind", name: e.resumeName, loc: e.loc });
+        const handlerFn: FnExpr = { k: "Fn", name: null, arities: [], multi: false, doc: null, loc: e.loc };
+        this.emitClosure(this.compileArity(this.fs, handlerFn, { params, rest: null, body: e.handler, loc: e.loc }, this.fs.proto.name, true));
+        this.thunk(e.body, e.loc);
+        fs.curLoc = e.loc;
+        return this.emit1(Op.Try, e.resumeName ? 1 : 0, -1);
+      }
+      case "Perform":
+        this.expr(e.value, false);
+        fs.curLoc = e.loc;
+        return this.emit(Op.Perform, 0);
+      case "Handle": {
+        const effect = e.protoArg ? this.constGlobalValue(e.protoArg, e.loc) : this.constGlobalValue(e.proto, e.loc);
+        this.emit1(Op.Const, this.konst(effect), 1);
+        this.expr(e.handler, false);
+        this.thunk(e.body, e.loc);
+        fs.curLoc = e.loc;
+        return this.emit(Op.Handle, -2);
+      }
+      case "Reset":
+        this.thunk(e.body, e.loc);
+        return this.emit(Op.Reset, 0);
+      case "Shift":
+        this.expr(e.fn, false);
+        fs.curLoc = e.loc;
+        return this.emit(Op.Shift, 0);
+      case "Binding": {
+        const v = this.resolveGlobal(e.name, e.loc);
+        if (!v.dynamic) this.error(e.loc, `${fmtQual(e.name)} is not a dynamic variable (declare it with let dynamic)`);
+        this.expr(e.value, false);
+        this.thunk(e.body, e.loc);
+        return this.emit1(Op.Binding, this.konst(v), -1);
+      }
+      case "Future": {
+        this.thunk([e.e], e.loc);
+        return this.emit(Op.Future, 0);
+      }
+    }
+  }
+
+  /** A zero-argument closure for a boundary body. */
+  private thunk(body: Expr[], loc: Loc) {
+    const proto = this.compileArity(this.fs, { k: "Fn", name: null, arities: [], multi: false, doc: null, loc }, { params: [], rest: null, body, loc }, `${this.fs.proto.name}`, true);
+    this.emitClosure(proto);
+  }
+
+  /** `E.V` or `alias/E.V` naming an enum variant (decided at compile time). */
+  private enumVariantRef(e: Expr & { k: "Field" }): StructType | null {
+    if (e.obj.k !== "Var") return null;
+    const q = e.obj.name;
+    if (q.ns === null && (this.lookupLocal(this.fs, q.name) || this.fs.selfName === q.name)) return null;
+    if (q.ns === null && this.fs.parent && this.capture(this.fs, q.name)) return null;
+    let v: Var | undefined;
+    try {
+      v = this.resolveGlobal(q, e.loc);
+    } catch {
+      return null;
+    }
+    if (v.value instanceof EnumType) {
+      const variant = v.value.variants.get(e.name);
+      if (!variant) this.error(e.loc, `Enum ${v.value.name} has no variant ${e.name}`);
+      return variant;
+    }
+    return null;
+  }
+
+  private structLiteral(type: StructType, fields: { name: string; value: Expr }[], spread: Expr | null) {
+    const fs = this.fs;
+    const slots: number[] = [];
+    if (spread) this.expr(spread, false);
+    for (const f of fields) {
+      const slot = type.slots.get(f.name);
+      if (slot === undefined) this.error(fs.curLoc, `Field '${f.name}' does not exist on ${type.displayName}`);
+      this.expr(f.value, false);
+      slots.push(slot);
+    }
+    fs.code.push(spread ? Op.MakeStructSpread : Op.MakeStruct, this.konst(type), slots.length, ...slots);
+    this.markLoc(3 + slots.length);
+    this.adjust(1 - slots.length - (spread ? 1 : 0));
+  }
+
+  private assign(target: Expr, value: Expr, loc: Loc) {
+    const fs = this.fs;
+    if (target.k === "Var" && target.name.ns === null) {
+      const name = target.name.name;
+      const l = this.lookupLocal(fs, name);
+      if (l) {
+        if (!l.mut) this.error(loc, `Cannot assign to immutable variable '${name}'`);
+        this.expr(value, false);
+        this.emit(Op.Dup, 1);
+        this.emit1(l.cell ? Op.StoreCell : Op.StoreLocal, l.slot, -1);
+        return;
+      }
+      const c = this.capture(fs, name);
+      if (c) {
+        if (!c.cell) this.error(loc, `Cannot assign to immutable variable '${name}'`);
+        this.expr(value, false);
+        this.emit(Op.Dup, 1);
+        this.emit1(Op.StoreEnvCell, fs.captures.indexOf(c), -1);
+        return;
+      }
+      this.error(loc, `Cannot assign to '${name}': not a local mutable variable`);
+    }
+    if (target.k === "Field") {
+      this.expr(target.obj, false);
+      this.expr(value, false);
+      fs.curLoc = loc;
+      this.emit1(Op.SetField, this.konst(target.name), -1);
+      return;
+    }
+    this.error(loc, "Invalid assignment target");
+  }
+
+  // ------------------------------------------------------------ loops
+
+  private loop(loc: Loc, body: Expr[], cond: Expr | null, forE: (Expr & { k: "For" }) | null) {
+    const fs = this.fs;
+    const result = this.newHidden();
+    this.emit(Op.Null, 1);
+    this.emit1(Op.StoreLocal, result, -1);
+    let iterSlot = -1;
+    if (forE) {
+      this.expr(forE.iter, false);
+      fs.curLoc = loc;
+      this.emit1(Op.IterPrep, this.konst(this.host.core.intern("seq")), 0);
+      iterSlot = this.newHidden();
+      this.emit1(Op.StoreLocal, iterSlot, -1);
+    }
+    const top = new Label();
+    const exit = new Label();
+    this.place(top);
+    exit.depth = fs.depth;
+    if (cond) {
+      this.expr(cond, false);
+      this.jump(Op.JumpIfNotTrue, exit, -1);
+    }
+    fs.scopes.push(new Map());
+    if (forE) {
+      fs.code.push(Op.IterNext, iterSlot, -1);
+      this.markLoc(3);
+      const at = fs.code.length - 1;
+      (exit as Label & { fixups?: { fs: FnState; at: number }[] }).fixups = [{ fs, at }];
+      this.adjust(1);
+      this.storeNewLocal(forE.name, false);
+    }
+    exit.resultSlot = result;
+    fs.loops.push({ owner: fs, breakLabel: exit, continueLabel: top, resultSlot: result, depth: exit.depth });
+    this.block(body, false);
+    fs.loops.pop();
+    fs.scopes.pop();
+    if (cond || forE) this.emit1(Op.StoreLocal, result, -1);
+    else this.emit(Op.Pop, -1);
+    this.jump(Op.Jump, top, 0);
+    const exitDepth = fs.depth;
+    this.place(exit);
+    fs.depth = exitDepth;
+    this.emit1(Op.LoadLocal, result, 1);
+  }
+
+  private breakOrContinue(e: Expr & { k: "Break" | "Continue" }) {
+    const fs = this.fs;
+    // find the nearest loop, looking through thunks into their home function
+    let owner: FnState | null = fs;
+    let ctx: LoopCtx | undefined;
+    while (owner) {
+      ctx = owner.loops[owner.loops.length - 1];
+      if (ctx || !owner.isThunk) break;
+      owner = owner.parent;
+    }
+    if (!ctx) this.error(e.loc, `${e.k === "Break" ? "break" : "continue"} outside of a loop`);
+    const label = e.k === "Break" ? ctx.breakLabel : ctx.continueLabel;
+    if (e.k === "Break") {
+      if (e.value) this.expr(e.value, false);
+      else this.emit(Op.Null, 1);
+    }
+    if (ctx.owner === fs) {
+      if (e.k === "Break") this.emit1(Op.StoreLocal, ctx.resultSlot, -1);
+      const extra = fs.depth - ctx.depth;
+      if (extra > 0) this.emit1(Op.PopN, extra, 0);
+      this.jump(Op.Jump, label, 0);
+    } else {
+      // Leaving a try/handle body: unwind to the home frame, then jump there.
+      if (e.k === "Continue") this.emit(Op.Null, 1);
+      this.emit1(Op.JumpNonLocal, this.konst(label), -1);
+    }
+    this.emit(Op.Null, 1); // unreachable; an expression leaves one value
+  }
+
+  // ------------------------------------------------------------ match and patterns
+
+  private match(e: Expr & { k: "Match" }, tail: boolean) {
+    const fs = this.fs;
+    this.expr(e.subject, false);
+    const subj = this.newHidden();
+    this.emit1(Op.StoreLocal, subj, -1);
+    const end = new Label();
+    const startDepth = fs.depth;
+    for (const arm of e.arms) {
+      const next = new Label();
+      fs.scopes.push(new Map());
+      fs.curLoc = arm.loc;
+      this.bindPattern(arm.pat, subj, next, false);
+      this.block(arm.body, tail);
+      fs.scopes.pop();
+      this.jump(Op.Jump, end, -1);
+      this.place(next);
+      fs.depth = startDepth;
+    }
+    fs.curLoc = e.loc;
+    this.emit(Op.MatchFail, 1);
+    this.place(end);
+  }
+
+  /**
+   * Destructure the value in local `slot` by `pat`, declaring its names in the
+   * current scope. On mismatch jump to `fail`, or (for let/params) throw.
+   */
+  private bindPattern(pat: Pattern, slot: number, fail: Label | null, mut: boolean) {
+    const fs = this.fs;
+    const check = () => {
+      if (fail) this.jump(Op.JumpIfNotTrue, fail, -1);
+      else {
+        const ok = new Label();
+        this.jump(Op.JumpIfTrue, ok, -1);
+        this.emit1(Op.Const, this.konst("Pattern did not match"), 1);
+        this.emit(Op.Throw, 0);
+        this.emit(Op.Pop, -1);
+        this.place(ok);
+      }
+    };
+    const sub = (p: Pattern, load: () => void) => {
+      if (p.k === "PWild") return;
+      load();
+      if (p.k === "PBind") return this.storeNewLocal(p.name, mut);
+      const t = this.newHidden();
+      this.emit1(Op.StoreLocal, t, -1);
+      this.bindPattern(p, t, fail, mut);
+    };
+    switch (pat.k) {
+      case "PWild":
+        return;
+      case "PBind":
+        this.emit1(Op.LoadLocal, slot, 1);
+        return this.storeNewLocal(pat.name, mut);
+      case "PLit":
+        this.emit1(Op.LoadLocal, slot, 1);
+        this.literal(pat.value);
+        this.emit(Op.Eq, -1);
+        return check();
+      case "PVec": {
+        this.emit1(Op.LoadLocal, slot, 1);
+        this.emit2(Op.TestVec, pat.items.length, pat.rest ? 1 : 0, 0);
+        check();
+        pat.items.forEach((p, i) =>
+          sub(p, () => {
+            this.emit1(Op.LoadLocal, slot, 1);
+            this.emit1(Op.VecNth, i, 0);
+          }),
+        );
+        if (pat.rest)
+          sub(pat.rest, () => {
+            this.emit1(Op.LoadLocal, slot, 1);
+            this.emit1(Op.VecRest, pat.items.length, 0);
+          });
+        return;
+      }
+      case "PMap": {
+        this.emit1(Op.LoadLocal, slot, 1);
+        this.emit(Op.TestMap, 0);
+        check();
+        for (const { key, pat: p } of pat.entries) {
+          const k = key.k === "Keyword" ? Keyword.of(key.v) : key.k === "Str" ? key.v : key.k === "Int" ? key.v : null;
+          sub(p, () => {
+            this.emit1(Op.LoadLocal, slot, 1);
+            this.emit1(Op.MapGet, this.konst(k), 0);
+          });
+        }
+        return;
+      }
+      case "PStruct": {
+        const type = this.resolveStructPath(pat.ns, pat.path, pat.loc);
+        this.emit1(Op.LoadLocal, slot, 1);
+        this.emit1(Op.TestType, this.konst(type), 0);
+        check();
+        for (const f of pat.fields ?? []) {
+          if (!type.slots.has(f.name)) this.error(pat.loc, `Field '${f.name}' does not exist on ${type.displayName}`);
+          sub(f.pat, () => {
+            this.emit1(Op.LoadLocal, slot, 1);
+            this.emit1(Op.GetField, this.konst(f.name), 0);
+          });
+        }
+        return;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+const BINARY_OPS: Record<string, Op> = {
+  "+": Op.Add, "-": Op.Sub, "*": Op.Mul, "/": Op.Div, "%": Op.Mod,
+  "<": Op.Lt, "<=": Op.Le, ">": Op.Gt, ">=": Op.Ge, "==": Op.Eq, "!=": Op.Ne,
+  "&": Op.BitAnd, "|": Op.BitOr, "^": Op.BitXor, "<<": Op.Shl, ">>": Op.Shr, ">>>": Op.UShr,
+  "++": Op.Concat,
+};
+
+function fmtQual(q: QualName): string {
+  return q.ns ? `${q.ns}/${q.name}` : q.name;
+}
+
+function typeName(t: Value): string {
+  return t instanceof StructType || t instanceof EnumType || t instanceof TypeDescriptor ? t.name : "?";
+}
+
+export function makeMulti(name: string, closures: Closure[]): Value {
+  const byArity: (Closure | undefined)[] = [];
+  let variadic: Closure | null = null;
+  for (const c of closures) {
+    if (c.proto.variadic) variadic = c;
+    else byArity[c.proto.nparams] = c;
+  }
+  return new MultiFn(name, byArity, variadic);
+}
+
+
+function locOf(e: Expr): Loc {
+  return e.loc;
+}
+
+export function patternNames(p: Pattern): string[] {
+  switch (p.k) {
+    case "PBind":
+      return [p.name];
+    case "PVec":
+      return [...p.items.flatMap(patternNames), ...(p.rest ? patternNames(p.rest) : [])];
+    case "PMap":
+      return p.entries.flatMap((e) => patternNames(e.pat));
+    case "PStruct":
+      return (p.fields ?? []).flatMap((f) => patternNames(f.pat));
+    default:
+      return [];
+  }
+}
+
+/**
+ * Names of `let mut` variables that a nested function or boundary body refers
+ * to: those live in cells so that every closure shares one variable.
+ */
+function collectBoxed(body: Expr[], out: Set<string>) {
+  const muts = new Set<string>();
+  const inner = new Set<string>();
+  const walk = (e: unknown, nested: boolean): void => {
+    if (!e || typeof e !== "object") return;
+    if (Array.isArray(e)) {
+      for (const x of e) walk(x, nested);
+      return;
+    }
+    const n = e as { k?: string } & Record<string, unknown>;
+    if (n.k === "Let" && n.mut) for (const name of patternNames(n.pat as Pattern)) muts.add(name);
+    if (n.k === "Var" && nested) inner.add((n.name as QualName).name);
+    if (n.k === "Assign" && nested && (n.target as Expr).k === "Var") inner.add(((n.target as Expr & { k: "Var" }).name as QualName).name);
+    const opensScope = n.k === "Fn" || n.k === "Try" || n.k === "Handle" || n.k === "Reset" || n.k === "Binding" || n.k === "Future";
+    for (const key of Object.keys(n)) {
+      if (key === "loc") continue;
+      walk(n[key], nested || opensScope);
+    }
+  };
+  walk(body, false);
+  for (const m of muts) if (inner.has(m)) out.add(m);
+}
+
+function collectBoxedPattern(_p: Pattern, _out: Set<string>) {
+  // parameters are immutable: never boxed
+}

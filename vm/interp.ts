@@ -1,0 +1,989 @@
+// The interpreter loop. One call runs one fiber until it finishes, parks, or
+// spends its instruction budget. Beagle calls never recurse in JS: each call
+// pushes a Frame on the fiber's own stack, which is what makes deep recursion,
+// tail calls, continuations and preemptive green threads possible.
+import { FnProto, Label, Op } from "./bytecode.ts";
+import {
+  Builtin, Cell, Closure, Continuation, Fiber, FiberState, Frame, FrameKind, INTRINSIC_DONE, Intrinsic,
+  MultiFn, ProtocolMethod, Var,
+} from "./objects.ts";
+import { BFloat, EnumType, Keyword, Struct, StructType, type Value } from "./values.ts";
+import { ArithOp, arith, bitwise, compareSlow } from "./arith.ts";
+import { equal } from "./equal.ts";
+import { formatValue } from "./print.ts";
+import { PersistentVector } from "./collections/vector.ts";
+import { PersistentMap } from "./collections/map.ts";
+import { PersistentSet } from "./collections/set.ts";
+import { cpAt } from "./strings.ts";
+import { BeagleRuntimeError, BeagleThrow, runtimeError, typeError } from "./errors.ts";
+import type { VM } from "./vm.ts";
+import { makeIterator, type BeagleIterator } from "./iterate.ts";
+import { typeKeyOf, typeNameOf } from "./types.ts";
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** Outcome of running a fiber for a while. */
+export const enum RunResult {
+  Done,
+  Yielded,
+  Parked,
+}
+
+/** Marker returned by call helpers when they pushed a frame instead of producing a value. */
+export const PUSHED = Symbol("pushed");
+
+function newFrame(c: Closure): Frame {
+  const p = c.proto;
+  return new Frame(c, new Array(p.nlocals + p.maxStack));
+}
+
+/** Remove frames[i..] from the fiber, keeping its binding count right. */
+export function removeFrames(fiber: Fiber, i: number): Frame[] {
+  const removed = fiber.frames.splice(i);
+  for (const f of removed) if (f.kind === FrameKind.Binding) fiber.bindings--;
+  return removed;
+}
+
+/** Push copies of a continuation's frames, then deliver `v` to its top. */
+export function resumeContinuation(fiber: Fiber, k: Continuation, v: Value) {
+  for (const f of k.frames) {
+    const c = f.clone();
+    if (c.kind === FrameKind.Binding) fiber.bindings++;
+    fiber.frames.push(c);
+  }
+  const top = fiber.frames[fiber.frames.length - 1]!;
+  top.regs[top.sp++] = v;
+}
+
+function arityError(name: string, expected: string, got: number): never {
+  runtimeError("ArityError", `Arity mismatch for '${name}': expected ${expected} args, got ${got}`);
+}
+
+/**
+ * Call `fn` with `args` on `fiber`. Returns the result for functions that
+ * complete at once (builtins), or PUSHED when a frame was pushed and the
+ * result will arrive through Return.
+ */
+export function callValue(vm: VM, fiber: Fiber, fn: Value, args: Value[]): Value {
+  for (;;) {
+    if (fn instanceof Closure) {
+      const p = fn.proto;
+      const f = newFrame(fn);
+      const regs = f.regs;
+      if (p.variadic) {
+        if (args.length < p.nparams) arityError(p.qualifiedName, `at least ${p.nparams}`, args.length);
+        for (let i = 0; i < p.nparams; i++) regs[i] = args[i];
+        regs[p.nparams] = PersistentVector.from(args.slice(p.nparams));
+      } else {
+        if (args.length !== p.nparams) arityError(p.qualifiedName, String(p.nparams), args.length);
+        for (let i = 0; i < args.length; i++) regs[i] = args[i];
+      }
+      fiber.frames.push(f);
+      return PUSHED;
+    }
+    if (fn instanceof Builtin) return fn.fn.apply(null, args);
+    if (fn instanceof ProtocolMethod) {
+      fn = dispatch(fn, args);
+      continue;
+    }
+    if (fn instanceof MultiFn) {
+      const c = fn.byArity[args.length] ?? (fn.variadic && args.length >= fn.variadic.proto.nparams ? fn.variadic : undefined);
+      if (!c) {
+        const available = fn.byArity.map((c, i) => (c ? i : -1)).filter((i) => i >= 0);
+        if (fn.variadic) available.push(fn.variadic.proto.nparams);
+        runtimeError("ArityError", `No matching arity for multi-arity function call with ${args.length} argument(s). Available arities: ${available.join(", ")}`);
+      }
+      fn = c;
+      continue;
+    }
+    if (fn instanceof Continuation) {
+      resumeContinuation(fiber, fn, args.length ? args[0] : null);
+      return PUSHED;
+    }
+    if (fn instanceof Intrinsic) {
+      const r = fn.fn(fiber, args);
+      return r === INTRINSIC_DONE ? PUSHED : r;
+    }
+    typeError(`Value is not callable (got ${describeForCall(fn)})`);
+  }
+}
+
+function describeForCall(v: Value): string {
+  if (v === null) return "null";
+  if (v instanceof Struct) return "a struct instance";
+  return typeNameOf(v);
+}
+
+export function dispatch(pm: ProtocolMethod, args: Value[]): Value {
+  const self = args[0];
+  const impl = pm.impls.get(typeKeyOf(self)) ?? (self instanceof Struct && self.type.enumType ? pm.impls.get(self.type) : undefined) ?? pm.defaultImpl;
+  if (impl === null || impl === undefined) {
+    typeError(`Function not implemented for ${typeNameOf(self)} value: ${formatValue(self, 0)}`);
+  }
+  return impl;
+}
+
+/** The Beagle `handle` method of Handler(E) for this handler value. */
+function handlerImpl(vm: VM, effect: EnumType, handler: Value): Value {
+  const pm = vm.handleMethod();
+  const key = typeKeyOf(handler);
+  const impl = pm?.paramImpls.get(effect)?.get(key) ?? pm?.impls.get(key);
+  if (!impl) runtimeError("RuntimeError", `No Handler(${effect.name}) implementation for ${typeNameOf(handler)}`);
+  return impl;
+}
+
+/** Throw `value` on `fiber`: unwind to the nearest try boundary. Returns false if uncaught. */
+export function throwValue(vm: VM, fiber: Fiber, value: Value): boolean {
+  const frames = fiber.frames;
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const f = frames[i]!;
+    if (f.kind !== FrameKind.Try) continue;
+    const catchFn = f.tag;
+    const resumable = f.data === true;
+    const captured = removeFrames(fiber, i);
+    const args = resumable ? [value, new Continuation(captured)] : [value];
+    pushCall(vm, fiber, catchFn, args);
+    return true;
+  }
+  return false;
+}
+
+/** Call `fn(args)` and deliver its value to the fiber's top frame, whatever kind of function it is. */
+export function pushCall(vm: VM, fiber: Fiber, fn: Value, args: Value[]) {
+  const r = callValue(vm, fiber, fn, args);
+  if (r !== PUSHED) deliver(fiber, r);
+}
+
+/** Deliver a value to the top frame as the result of its pending operation. */
+export function deliver(fiber: Fiber, v: Value) {
+  const frames = fiber.frames;
+  if (frames.length === 0) {
+    fiber.result = v;
+    fiber.state = FiberState.Done;
+    return;
+  }
+  const top = frames[frames.length - 1]!;
+  top.regs[top.sp++] = v;
+}
+
+function pushBoundary(fiber: Fiber, thunk: Value, kind: FrameKind, tag: Value, data: Value) {
+  if (!(thunk instanceof Closure)) typeError("boundary body is not a function");
+  const f = newFrame(thunk);
+  f.kind = kind;
+  f.tag = tag;
+  f.data = data;
+  if (kind === FrameKind.Binding) fiber.bindings++;
+  fiber.frames.push(f);
+}
+
+/** Ops that leave one input on the stack (to be replaced by the result) when they throw. */
+function inputsLeftOnThrow(op: Op): number {
+  switch (op) {
+    case Op.Add: case Op.Sub: case Op.Mul: case Op.Div: case Op.Mod:
+    case Op.Lt: case Op.Le: case Op.Gt: case Op.Ge: case Op.Eq: case Op.Ne:
+    case Op.BitAnd: case Op.BitOr: case Op.BitXor: case Op.Shl: case Op.Shr: case Op.UShr:
+    case Op.Concat: case Op.GetField: case Op.Index: case Op.VecNth: case Op.VecRest: case Op.MapGet:
+    case Op.IterPrep: case Op.ToStr:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+function lookupDynamic(fiber: Fiber, v: Var): Value {
+  if (fiber.bindings > 0) {
+    const frames = fiber.frames;
+    for (let i = frames.length - 1; i >= 0; i--) {
+      const f = frames[i]!;
+      if (f.kind === FrameKind.Binding && f.tag === v) return f.data;
+    }
+  }
+  return v.value === undefined ? null : v.value;
+}
+
+function undefinedVar(v: Var): never {
+  runtimeError("RuntimeError", `Undefined variable: ${v.ns === "beagle.core" || v.ns === "main" ? "" : v.ns + "/"}${v.name}`);
+}
+
+function getField(obj: Value, name: string, proto: FnProto, at: number): Value {
+  if (obj instanceof Struct) {
+    const slot = obj.type.slots.get(name);
+    if (slot === undefined) runtimeError("FieldError", `Field '${name}' does not exist on ${obj.type.displayName}`);
+    proto.fieldCacheType[at] = obj.type;
+    proto.fieldCacheSlot[at] = slot;
+    return obj.f[slot];
+  }
+  if (obj === null) typeError(`Cannot access property '${name}' on null`);
+  if (typeof (obj as { beagleField?: unknown })?.beagleField === "function") return (obj as { beagleField(n: string): Value }).beagleField(name);
+  typeError(`Cannot access property '${name}' on ${typeNameOf(obj)}`);
+}
+
+function setField(obj: Value, name: string, value: Value) {
+  if (obj instanceof Struct) {
+    const slot = obj.type.slots.get(name);
+    if (slot === undefined) runtimeError("FieldError", `Field '${name}' does not exist on ${obj.type.displayName}`);
+    if (!obj.type.mutable[slot]) runtimeError("MutabilityError", `Cannot mutate immutable field '${name}' in struct '${obj.type.qualifiedName}'`);
+    obj.f[slot] = value;
+    return;
+  }
+  if (obj === null) typeError(`Cannot set property '${name}' on null`);
+  typeError(`Cannot set property '${name}' on ${typeNameOf(obj)}`);
+}
+
+/** Fast `get(obj, idx)` for built-in collections; undefined means "ask the protocol". */
+function fastIndex(obj: Value, idx: Value): Value {
+  if (obj instanceof PersistentVector) {
+    if (typeof idx === "number") {
+      const v = obj.get(idx);
+      return v === undefined ? null : v;
+    }
+    return undefined;
+  }
+  if (obj instanceof PersistentMap) return obj.get(idx, null);
+  if (typeof obj === "string" && typeof idx === "number") {
+    const c = cpAt(obj, idx);
+    return c === undefined ? null : c;
+  }
+  if (obj === null) return null;
+  return undefined;
+}
+
+function concatError(v: Value): never {
+  typeError(`Expected string, got ${typeNameOf(v)}`);
+}
+
+/**
+ * Run `fiber` for at most `budget` backward jumps and calls.
+ */
+export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
+  const frames = fiber.frames;
+  let frame = frames[frames.length - 1]!;
+  let closure = frame.closure;
+  let proto = closure.proto;
+  let code = proto.code;
+  let consts = proto.consts;
+  let regs = frame.regs;
+  let pc = frame.pc;
+  let sp = frame.sp;
+  let opPc = pc;
+
+  for (;;) {
+    try {
+      for (;;) {
+        opPc = pc;
+        switch (code[pc++] as Op) {
+          case Op.Const:
+            regs[sp++] = consts[code[pc++]!];
+            break;
+          case Op.Null:
+            regs[sp++] = null;
+            break;
+          case Op.True:
+            regs[sp++] = true;
+            break;
+          case Op.False:
+            regs[sp++] = false;
+            break;
+          case Op.SmallInt:
+            regs[sp++] = code[pc++];
+            break;
+          case Op.Pop:
+            sp--;
+            break;
+          case Op.PopN:
+            sp -= code[pc++]!;
+            break;
+          case Op.Dup:
+            regs[sp] = regs[sp - 1];
+            sp++;
+            break;
+          case Op.LoadLocal:
+            regs[sp++] = regs[code[pc++]!];
+            break;
+          case Op.StoreLocal:
+            regs[code[pc++]!] = regs[--sp];
+            break;
+          case Op.LoadCell:
+            regs[sp++] = (regs[code[pc++]!] as Cell).v;
+            break;
+          case Op.StoreCell:
+            (regs[code[pc++]!] as Cell).v = regs[--sp];
+            break;
+          case Op.MakeCell: {
+            const i = code[pc++]!;
+            regs[i] = new Cell(regs[i]);
+            break;
+          }
+          case Op.LoadEnv:
+            regs[sp++] = closure.env[code[pc++]!];
+            break;
+          case Op.LoadEnvCell:
+            regs[sp++] = (closure.env[code[pc++]!] as Cell).v;
+            break;
+          case Op.StoreEnvCell:
+            (closure.env[code[pc++]!] as Cell).v = regs[--sp];
+            break;
+          case Op.LoadSelf:
+            regs[sp++] = closure;
+            break;
+          case Op.LoadGlobal: {
+            const v = (consts[code[pc++]!] as Var).value;
+            if (v === undefined) undefinedVar(consts[code[pc - 1]!] as Var);
+            regs[sp++] = v;
+            break;
+          }
+          case Op.StoreGlobal: {
+            const v = consts[code[pc++]!] as Var;
+            const x = regs[--sp];
+            if (!(v.once && v.value !== undefined)) v.value = x;
+            break;
+          }
+          case Op.LoadDynamic:
+            regs[sp++] = lookupDynamic(fiber, consts[code[pc++]!] as Var);
+            break;
+          case Op.Jump: {
+            const t = code[pc]!;
+            if (t < pc && --budget <= 0) {
+              pc = t;
+              frame.pc = pc;
+              frame.sp = sp;
+              return RunResult.Yielded;
+            }
+            pc = t;
+            break;
+          }
+          case Op.JumpIfNotTrue:
+            if (regs[--sp] !== true) pc = code[pc]!;
+            else pc++;
+            break;
+          case Op.JumpIfFalse:
+            if (regs[--sp] === false) pc = code[pc]!;
+            else pc++;
+            break;
+          case Op.JumpIfTrue:
+            if (regs[--sp] === true) pc = code[pc]!;
+            else pc++;
+            break;
+
+          // ---------------------------------------------------- arithmetic
+          case Op.Add: {
+            const b = regs[--sp];
+            const a = regs[sp - 1];
+            if (typeof a === "number" && typeof b === "number") {
+              const r = a + b;
+              if (Number.isInteger(r)) {
+                if (Number.isInteger(a) && Number.isInteger(b)) regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Add, a, b);
+                else regs[sp - 1] = new BFloat(r);
+              } else regs[sp - 1] = r;
+            } else regs[sp - 1] = arith(ArithOp.Add, a, b);
+            break;
+          }
+          case Op.Sub: {
+            const b = regs[--sp];
+            const a = regs[sp - 1];
+            if (typeof a === "number" && typeof b === "number") {
+              const r = a - b;
+              if (Number.isInteger(r)) {
+                if (Number.isInteger(a) && Number.isInteger(b)) regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Sub, a, b);
+                else regs[sp - 1] = new BFloat(r);
+              } else regs[sp - 1] = r;
+            } else regs[sp - 1] = arith(ArithOp.Sub, a, b);
+            break;
+          }
+          case Op.Mul: {
+            const b = regs[--sp];
+            const a = regs[sp - 1];
+            if (typeof a === "number" && typeof b === "number") {
+              const r = a * b;
+              if (Number.isInteger(r)) {
+                if (Number.isInteger(a) && Number.isInteger(b)) regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Mul, a, b);
+                else regs[sp - 1] = new BFloat(r);
+              } else regs[sp - 1] = Object.is(r, -0) ? new BFloat(r) : r;
+            } else regs[sp - 1] = arith(ArithOp.Mul, a, b);
+            break;
+          }
+          case Op.Div: {
+            const b = regs[--sp];
+            const a = regs[sp - 1];
+            if (typeof a === "number" && typeof b === "number" && Number.isInteger(a) && Number.isInteger(b) && b !== 0) {
+              regs[sp - 1] = Math.trunc(a / b) + 0;
+            } else regs[sp - 1] = arith(ArithOp.Div, a, b);
+            break;
+          }
+          case Op.Mod: {
+            const b = regs[--sp];
+            const a = regs[sp - 1];
+            if (typeof a === "number" && typeof b === "number" && Number.isInteger(a) && Number.isInteger(b) && b !== 0) {
+              regs[sp - 1] = (a % b) + 0;
+            } else regs[sp - 1] = arith(ArithOp.Mod, a, b);
+            break;
+          }
+          case Op.Lt: {
+            const b = regs[--sp];
+            const a = regs[sp - 1];
+            regs[sp - 1] = typeof a === "number" && typeof b === "number" ? a < b : compareSlow(a, b) < 0;
+            break;
+          }
+          case Op.Le: {
+            const b = regs[--sp];
+            const a = regs[sp - 1];
+            regs[sp - 1] = typeof a === "number" && typeof b === "number" ? a <= b : compareSlow(a, b) <= 0;
+            break;
+          }
+          case Op.Gt: {
+            const b = regs[--sp];
+            const a = regs[sp - 1];
+            regs[sp - 1] = typeof a === "number" && typeof b === "number" ? a > b : compareSlow(a, b) > 0;
+            break;
+          }
+          case Op.Ge: {
+            const b = regs[--sp];
+            const a = regs[sp - 1];
+            regs[sp - 1] = typeof a === "number" && typeof b === "number" ? a >= b : compareSlow(a, b) >= 0;
+            break;
+          }
+          case Op.Eq: {
+            const b = regs[--sp];
+            const a = regs[sp - 1];
+            regs[sp - 1] = a === b || (!(typeof a === "number" && typeof b === "number") && equal(a, b));
+            break;
+          }
+          case Op.Ne: {
+            const b = regs[--sp];
+            const a = regs[sp - 1];
+            regs[sp - 1] = !(a === b || (!(typeof a === "number" && typeof b === "number") && equal(a, b)));
+            break;
+          }
+          case Op.BitAnd: {
+            const b = regs[--sp];
+            regs[sp - 1] = bitwise("&", regs[sp - 1], b);
+            break;
+          }
+          case Op.BitOr: {
+            const b = regs[--sp];
+            regs[sp - 1] = bitwise("|", regs[sp - 1], b);
+            break;
+          }
+          case Op.BitXor: {
+            const b = regs[--sp];
+            regs[sp - 1] = bitwise("^", regs[sp - 1], b);
+            break;
+          }
+          case Op.Shl: {
+            const b = regs[--sp];
+            regs[sp - 1] = bitwise("<<", regs[sp - 1], b);
+            break;
+          }
+          case Op.Shr: {
+            const b = regs[--sp];
+            regs[sp - 1] = bitwise(">>", regs[sp - 1], b);
+            break;
+          }
+          case Op.UShr: {
+            const b = regs[--sp];
+            regs[sp - 1] = bitwise(">>>", regs[sp - 1], b);
+            break;
+          }
+          case Op.Concat: {
+            const b = regs[--sp];
+            const a = regs[sp - 1];
+            if (typeof a !== "string") concatError(a);
+            if (typeof b !== "string") concatError(b);
+            regs[sp - 1] = a + b;
+            break;
+          }
+          case Op.ConcatN: {
+            const n = code[pc++]!;
+            let s = "";
+            for (let i = sp - n; i < sp; i++) s += regs[i];
+            sp -= n;
+            regs[sp++] = s;
+            break;
+          }
+          case Op.Not:
+            regs[sp - 1] = regs[sp - 1] === false;
+            break;
+
+          // ---------------------------------------------------- calls
+          case Op.Call:
+          case Op.TailCall: {
+            const isTail = code[opPc] === Op.TailCall && frame.kind === FrameKind.Normal;
+            const argc = code[pc++]!;
+            let fn = regs[sp - argc - 1];
+            if (fn instanceof Closure && !fn.proto.variadic && fn.proto.nparams === argc) {
+              if (--budget <= 0) {
+                // yield before the call; it is re-executed when the fiber resumes
+                frame.pc = opPc;
+                frame.sp = sp;
+                return RunResult.Yielded;
+              }
+              const p = fn.proto;
+              const nregs = new Array(p.nlocals + p.maxStack);
+              const base = sp - argc;
+              for (let i = 0; i < argc; i++) nregs[i] = regs[base + i];
+              sp = base - 1;
+              if (isTail) frames.pop();
+              else {
+                frame.pc = pc;
+                frame.sp = sp;
+              }
+              const nf = new Frame(fn, nregs);
+              frames.push(nf);
+              frame = nf;
+              closure = fn;
+              proto = p;
+              code = p.code;
+              consts = p.consts;
+              regs = nregs;
+              pc = 0;
+              sp = p.nlocals;
+              break;
+            }
+            if (fn instanceof Builtin) {
+              const base = sp - argc;
+              let r: Value;
+              const f = fn.fn;
+              switch (argc) {
+                case 0: r = f(); break;
+                case 1: r = f(regs[base]); break;
+                case 2: r = f(regs[base], regs[base + 1]); break;
+                case 3: r = f(regs[base], regs[base + 1], regs[base + 2]); break;
+                default: r = f.apply(null, regs.slice(base, sp));
+              }
+              sp = base - 1;
+              regs[sp++] = r;
+              break;
+            }
+            // general path: protocols, multi-arity, variadic, continuations, intrinsics
+            const args = regs.slice(sp - argc, sp);
+            sp -= argc + 1;
+            frame.pc = pc;
+            frame.sp = sp;
+            if (isTail && (fn instanceof Closure || fn instanceof MultiFn || fn instanceof ProtocolMethod || fn instanceof Continuation)) {
+              // resolve to the final target first so a tail call through a protocol or
+              // multi-arity function stays a tail call
+              while (fn instanceof ProtocolMethod) fn = dispatch(fn, args);
+              frames.pop();
+              const r = callValue(vm, fiber, fn, args);
+              if (r !== PUSHED) {
+                if (frames.length === 0) {
+                  fiber.result = r;
+                  fiber.state = FiberState.Done;
+                  return RunResult.Done;
+                }
+                deliver(fiber, r);
+              }
+            } else {
+              const r = callValue(vm, fiber, fn, args);
+              if (r !== PUSHED) {
+                if (fiber.state === FiberState.Parked) return RunResult.Parked;
+                regs[sp++] = r;
+                break;
+              }
+              if (fiber.state === FiberState.Parked) return RunResult.Parked;
+            }
+            if (frames.length === 0) return RunResult.Done;
+            frame = frames[frames.length - 1]!;
+            closure = frame.closure;
+            proto = closure.proto;
+            code = proto.code;
+            consts = proto.consts;
+            regs = frame.regs;
+            pc = frame.pc;
+            sp = frame.sp;
+            break;
+          }
+          case Op.Return: {
+            const v = regs[sp - 1];
+            frames.pop();
+            if (frame.kind === FrameKind.Binding) fiber.bindings--;
+            if (frames.length === 0) {
+              fiber.result = v;
+              fiber.state = FiberState.Done;
+              return RunResult.Done;
+            }
+            frame = frames[frames.length - 1]!;
+            closure = frame.closure;
+            proto = closure.proto;
+            code = proto.code;
+            consts = proto.consts;
+            regs = frame.regs;
+            pc = frame.pc;
+            sp = frame.sp;
+            regs[sp++] = v;
+            break;
+          }
+          case Op.ReturnNonLocal:
+          case Op.JumpNonLocal: {
+            const label = code[opPc] === Op.JumpNonLocal ? (consts[code[pc++]!] as Label) : null;
+            const v = regs[--sp];
+            const home = closure.home;
+            const hi = home ? frames.lastIndexOf(home) : -1;
+            if (hi < 0) runtimeError("RuntimeError", label ? "break/continue target is no longer active" : "return target is no longer active");
+            removeFrames(fiber, hi + 1);
+            frame = home!;
+            closure = frame.closure;
+            proto = closure.proto;
+            code = proto.code;
+            consts = proto.consts;
+            regs = frame.regs;
+            if (label) {
+              if (label.resultSlot >= 0) regs[label.resultSlot] = v;
+              pc = label.pc;
+              sp = proto.nlocals + label.depth;
+            } else {
+              // return from the home frame
+              frames.pop();
+              if (frame.kind === FrameKind.Binding) fiber.bindings--;
+              if (frames.length === 0) {
+                fiber.result = v;
+                fiber.state = FiberState.Done;
+                return RunResult.Done;
+              }
+              frame = frames[frames.length - 1]!;
+              closure = frame.closure;
+              proto = closure.proto;
+              code = proto.code;
+              consts = proto.consts;
+              regs = frame.regs;
+              pc = frame.pc;
+              sp = frame.sp;
+              regs[sp++] = v;
+            }
+            break;
+          }
+          case Op.MakeClosure: {
+            const p = consts[code[pc++]!] as FnProto;
+            const n = code[pc++]!;
+            const env = new Array(n);
+            for (let i = 0; i < n; i++) {
+              const kind = code[pc++]!;
+              const idx = code[pc++]!;
+              env[i] = kind === 0 ? regs[idx] : kind === 2 ? closure.env[idx] : closure;
+            }
+            const c = new Closure(p, env);
+            if (p.isThunk) c.home = proto.isThunk ? closure.home : frame;
+            regs[sp++] = c;
+            break;
+          }
+          case Op.MakeMulti: {
+            const n = code[pc++]!;
+            pc++;
+            const cs = regs.slice(sp - n, sp) as Closure[];
+            sp -= n;
+            const byArity: (Closure | undefined)[] = [];
+            let variadic: Closure | null = null;
+            for (const c of cs) {
+              if (c.proto.variadic) variadic = c;
+              else byArity[c.proto.nparams] = c;
+            }
+            regs[sp++] = new MultiFn(cs[0]?.proto.qualifiedName ?? "fn", byArity, variadic);
+            break;
+          }
+
+          // ---------------------------------------------------- data
+          case Op.GetField: {
+            const obj = regs[sp - 1];
+            if (obj instanceof Struct && proto.fieldCacheType[opPc] === obj.type) {
+              regs[sp - 1] = obj.f[proto.fieldCacheSlot[opPc]!];
+              pc++;
+            } else regs[sp - 1] = getField(obj, consts[code[pc++]!] as string, proto, opPc);
+            break;
+          }
+          case Op.SetField: {
+            const v = regs[--sp];
+            setField(regs[sp - 1], consts[code[pc++]!] as string, v);
+            regs[sp - 1] = v;
+            break;
+          }
+          case Op.MakeStruct:
+          case Op.MakeStructSpread: {
+            const type = consts[code[pc++]!] as StructType;
+            const n = code[pc++]!;
+            const spread = code[opPc] === Op.MakeStructSpread;
+            const base = sp - n;
+            let fields: Value[];
+            if (spread) {
+              const src = regs[base - 1];
+              if (!(src instanceof Struct) || src.type !== type) typeError(`Cannot spread ${typeNameOf(src)} into ${type.displayName}`);
+              fields = src.f.slice();
+            } else {
+              fields = new Array(type.fields.length);
+            }
+            for (let i = 0; i < n; i++) fields[code[pc + i]!] = regs[base + i];
+            pc += n;
+            sp = base - (spread ? 1 : 0);
+            if (!spread && n !== type.fields.length) {
+              for (let i = 0; i < fields.length; i++) {
+                if (fields[i] === undefined) {
+                  const d = type.defaults[i];
+                  fields[i] = d ? vm.callSync(d, []) : null;
+                }
+              }
+            }
+            regs[sp++] = new Struct(type, fields);
+            break;
+          }
+          case Op.MakeVec: {
+            const n = code[pc++]!;
+            const v = n === 0 ? PersistentVector.EMPTY : PersistentVector.from(regs.slice(sp - n, sp));
+            sp -= n;
+            regs[sp++] = v;
+            break;
+          }
+          case Op.MakeMap: {
+            const n = code[pc++]!;
+            let m = PersistentMap.EMPTY;
+            const base = sp - 2 * n;
+            for (let i = 0; i < n; i++) m = m.assoc(regs[base + 2 * i], regs[base + 2 * i + 1]);
+            sp = base;
+            regs[sp++] = m;
+            break;
+          }
+          case Op.MakeSet: {
+            const n = code[pc++]!;
+            const s = PersistentSet.from(regs.slice(sp - n, sp));
+            sp -= n;
+            regs[sp++] = s;
+            break;
+          }
+          case Op.Index: {
+            const idx = regs[--sp];
+            const obj = regs[sp - 1];
+            const r = fastIndex(obj, idx);
+            const getVar = consts[code[pc++]!] as Var;
+            if (r !== undefined) {
+              regs[sp - 1] = r;
+              break;
+            }
+            sp--;
+            frame.pc = pc;
+            frame.sp = sp;
+            if (getVar.value === undefined) typeError(`Cannot index ${typeNameOf(obj)}`);
+            const rr = callValue(vm, fiber, getVar.value, [obj, idx]);
+            if (rr !== PUSHED) {
+              regs[sp++] = rr;
+              break;
+            }
+            frame = frames[frames.length - 1]!;
+            closure = frame.closure;
+            proto = closure.proto;
+            code = proto.code;
+            consts = proto.consts;
+            regs = frame.regs;
+            pc = frame.pc;
+            sp = frame.sp;
+            break;
+          }
+          case Op.ToStr: {
+            const v = regs[sp - 1];
+            const toStringVar = consts[code[pc++]!] as Var;
+            if (typeof v === "string") break;
+            if (!(v instanceof Struct) || toStringVar.value === undefined) {
+              regs[sp - 1] = formatValue(v, 0);
+              break;
+            }
+            sp--;
+            frame.pc = pc;
+            frame.sp = sp;
+            const r = callValue(vm, fiber, toStringVar.value, [v]);
+            if (r !== PUSHED) {
+              regs[sp++] = r;
+              break;
+            }
+            frame = frames[frames.length - 1]!;
+            closure = frame.closure;
+            proto = closure.proto;
+            code = proto.code;
+            consts = proto.consts;
+            regs = frame.regs;
+            pc = frame.pc;
+            sp = frame.sp;
+            break;
+          }
+          case Op.IterPrep: {
+            const seqVar = consts[code[pc++]!] as Var;
+            regs[sp - 1] = makeIterator(vm, regs[sp - 1], seqVar);
+            break;
+          }
+          case Op.IterNext: {
+            const it = regs[code[pc++]!] as BeagleIterator;
+            const v = it.next();
+            if (v === undefined) pc = code[pc]!;
+            else {
+              pc++;
+              regs[sp++] = v;
+            }
+            break;
+          }
+          case Op.TestType: {
+            const t = consts[code[pc++]!];
+            const v = regs[sp - 1];
+            regs[sp - 1] = v instanceof Struct && (v.type === t || v.type.enumType === t);
+            break;
+          }
+          case Op.TestVec: {
+            const n = code[pc++]!;
+            const rest = code[pc++]!;
+            const v = regs[sp - 1];
+            regs[sp - 1] = v instanceof PersistentVector && (rest ? v.count >= n : v.count === n);
+            break;
+          }
+          case Op.VecNth:
+            regs[sp - 1] = (regs[sp - 1] as PersistentVector).get(code[pc++]!);
+            break;
+          case Op.VecRest: {
+            const v = regs[sp - 1] as PersistentVector;
+            regs[sp - 1] = v.slice(code[pc++]!, v.count);
+            break;
+          }
+          case Op.TestMap:
+            regs[sp - 1] = regs[sp - 1] instanceof PersistentMap;
+            break;
+          case Op.MapGet:
+            regs[sp - 1] = (regs[sp - 1] as PersistentMap).get(consts[code[pc++]!], null);
+            break;
+          case Op.MatchFail:
+            runtimeError("RuntimeError", `No matching arm in match for value: ${formatValue(regs[sp - 1] ?? null, 0)}`);
+            break;
+
+          // ---------------------------------------------------- effects and exceptions
+          case Op.Throw: {
+            const v = regs[--sp];
+            frame.pc = pc;
+            frame.sp = sp;
+            throw new BeagleThrow(v);
+          }
+          case Op.Perform: {
+            const op = regs[--sp];
+            frame.pc = pc;
+            frame.sp = sp;
+            const effect = op instanceof Struct ? op.type.enumType : null;
+            let i = frames.length - 1;
+            for (; i >= 0; i--) {
+              const f = frames[i]!;
+              if (f.kind === FrameKind.Handle && f.tag === effect) break;
+            }
+            if (i < 0) {
+              runtimeError("RuntimeError", `Unhandled effect: no handler installed for ${effect ? effect.name : typeNameOf(op)} (performing ${formatValue(op, 0)})`);
+            }
+            const handler = frames[i]!.data;
+            const impl = handlerImpl(vm, effect!, handler);
+            const k = new Continuation(removeFrames(fiber, i));
+            pushCall(vm, fiber, impl, [handler, op, k]);
+            if (fiber.state === FiberState.Parked) return RunResult.Parked;
+            if (frames.length === 0) return RunResult.Done;
+            frame = frames[frames.length - 1]!;
+            closure = frame.closure;
+            proto = closure.proto;
+            code = proto.code;
+            consts = proto.consts;
+            regs = frame.regs;
+            pc = frame.pc;
+            sp = frame.sp;
+            break;
+          }
+          case Op.Handle:
+          case Op.Try:
+          case Op.Reset:
+          case Op.Binding: {
+            const op = code[opPc] as Op;
+            const thunk = regs[--sp];
+            let kind: FrameKind;
+            let tag: Value = null;
+            let data: Value = null;
+            if (op === Op.Handle) {
+              kind = FrameKind.Handle;
+              data = regs[--sp];
+              tag = regs[--sp];
+            } else if (op === Op.Try) {
+              kind = FrameKind.Try;
+              data = code[pc++] === 1;
+              tag = regs[--sp];
+            } else if (op === Op.Binding) {
+              kind = FrameKind.Binding;
+              tag = consts[code[pc++]!];
+              data = regs[--sp];
+            } else kind = FrameKind.Reset;
+            frame.pc = pc;
+            frame.sp = sp;
+            pushBoundary(fiber, thunk, kind, tag, data);
+            frame = frames[frames.length - 1]!;
+            closure = frame.closure;
+            proto = closure.proto;
+            code = proto.code;
+            consts = proto.consts;
+            regs = frame.regs;
+            pc = 0;
+            sp = frame.sp;
+            break;
+          }
+          case Op.Shift: {
+            const fn = regs[--sp];
+            frame.pc = pc;
+            frame.sp = sp;
+            let i = frames.length - 1;
+            for (; i >= 0; i--) if (frames[i]!.kind === FrameKind.Reset) break;
+            if (i < 0) runtimeError("RuntimeError", "shift without an enclosing reset");
+            const k = new Continuation(removeFrames(fiber, i));
+            pushCall(vm, fiber, fn, [k]);
+            if (frames.length === 0) return RunResult.Done;
+            frame = frames[frames.length - 1]!;
+            closure = frame.closure;
+            proto = closure.proto;
+            code = proto.code;
+            consts = proto.consts;
+            regs = frame.regs;
+            pc = frame.pc;
+            sp = frame.sp;
+            break;
+          }
+          case Op.Future: {
+            const thunk = regs[--sp];
+            frame.pc = pc;
+            frame.sp = sp;
+            const spawn = vm.asyncSpawn();
+            pushCall(vm, fiber, spawn, [thunk]);
+            if (fiber.state === FiberState.Parked) return RunResult.Parked;
+            frame = frames[frames.length - 1]!;
+            closure = frame.closure;
+            proto = closure.proto;
+            code = proto.code;
+            consts = proto.consts;
+            regs = frame.regs;
+            pc = frame.pc;
+            sp = frame.sp;
+            break;
+          }
+          default:
+            throw new Error(`bad opcode ${code[opPc]} at ${proto.qualifiedName}:${opPc}`);
+        }
+      }
+    } catch (e) {
+      // A Beagle-level error: turn it into a value and unwind to a try boundary.
+      if (frames.length && frames[frames.length - 1] === frame) {
+        frame.pc = pc;
+        frame.sp = sp - inputsLeftOnThrow(code[opPc] as Op);
+      }
+      const value = vm.errorToValue(e, frame, opPc);
+      if (!throwValue(vm, fiber, value)) {
+        fiber.error = value;
+        fiber.errorAt = { proto: frame.closure.proto, pc: opPc };
+        fiber.state = FiberState.Done;
+        frames.length = 0;
+        return RunResult.Done;
+      }
+      if (fiber.state === FiberState.Done) return RunResult.Done;
+      frame = frames[frames.length - 1]!;
+      closure = frame.closure;
+      proto = closure.proto;
+      code = proto.code;
+      consts = proto.consts;
+      regs = frame.regs;
+      pc = frame.pc;
+      sp = frame.sp;
+    }
+  }
+}
+
+export { Keyword };

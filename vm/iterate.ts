@@ -1,0 +1,81 @@
+// Iteration for `for x in coll`: a small pull iterator per collection kind.
+// `next()` returns the next element, or undefined when exhausted (Beagle
+// values are never undefined).
+import { Struct, type Value } from "./values.ts";
+import { PersistentVector } from "./collections/vector.ts";
+import { PersistentMap } from "./collections/map.ts";
+import { PersistentSet } from "./collections/set.ts";
+import { typeError } from "./errors.ts";
+import { typeNameOf } from "./types.ts";
+import type { Var } from "./objects.ts";
+import type { VM } from "./vm.ts";
+
+export interface BeagleIterator {
+  next(): Value | undefined;
+}
+
+class VecIter implements BeagleIterator {
+  private i = 0;
+  constructor(private readonly v: PersistentVector) {}
+  next(): Value | undefined {
+    return this.i < this.v.count ? this.v.get(this.i++) : undefined;
+  }
+}
+
+class RangeIter implements BeagleIterator {
+  constructor(
+    private cur: number,
+    private readonly end: number,
+    private readonly step: number,
+  ) {}
+  next(): Value | undefined {
+    if (this.step > 0 ? this.cur >= this.end : this.cur <= this.end) return undefined;
+    const v = this.cur;
+    this.cur += this.step;
+    return v;
+  }
+}
+
+class JsIter implements BeagleIterator {
+  constructor(
+    private readonly it: Iterator<Value>,
+    private readonly map: (v: Value) => Value = (v) => v,
+  ) {}
+  next(): Value | undefined {
+    const r = this.it.next();
+    return r.done ? undefined : this.map(r.value);
+  }
+}
+
+/** Iterates a user Seq by calling its `first`/`next` protocol methods synchronously. */
+class SeqIter implements BeagleIterator {
+  constructor(
+    private readonly vm: VM,
+    private seq: Value,
+  ) {}
+  next(): Value | undefined {
+    if (this.seq === null) return undefined;
+    const core = this.vm.core;
+    const first = core.vars.get("first")!.value;
+    const nextFn = core.vars.get("next")!.value;
+    const v = this.vm.callSync(first, [this.seq]);
+    this.seq = this.vm.callSync(nextFn, [this.seq]);
+    return v;
+  }
+}
+
+export function makeIterator(vm: VM, coll: Value, seqVar: Var): BeagleIterator {
+  if (coll instanceof PersistentVector) return new VecIter(coll);
+  if (coll === null) return new VecIter(PersistentVector.EMPTY);
+  if (typeof coll === "string") return new JsIter(coll[Symbol.iterator]());
+  if (coll instanceof PersistentMap) return new JsIter(coll.entries(), (e: [Value, Value]) => PersistentVector.from(e));
+  if (coll instanceof PersistentSet) return new JsIter(coll[Symbol.iterator]());
+  if (coll instanceof Struct) {
+    if (coll.type.name === "Range" && coll.type.ns === "beagle.core") {
+      const [cur, end, step] = coll.f as number[];
+      if (typeof cur === "number" && typeof end === "number" && typeof step === "number") return new RangeIter(cur, end, step);
+    }
+    if (seqVar.value !== undefined) return new SeqIter(vm, vm.callSync(seqVar.value, [coll]));
+  }
+  typeError(`Cannot iterate over ${typeNameOf(coll)}`);
+}

@@ -1,0 +1,94 @@
+// Finding, compiling and running Beagle source files and namespaces.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { Loc } from "../compiler/ast.ts";
+import { parseProgram } from "../compiler/parser.ts";
+import { CodeGen, type CompiledModule, type CompilerHost } from "../compiler/codegen.ts";
+import { BeagleSyntaxError } from "../compiler/diagnostics.ts";
+import { embeddedStdlib } from "../stdlib/embedded.ts";
+import type { Namespace } from "./objects.ts";
+import type { VM } from "./vm.ts";
+
+export class Loader implements CompilerHost {
+  /** namespaces whose file has been loaded (or is loading) */
+  private readonly loaded = new Set<string>();
+  /** extra directories to search (-I) */
+  readonly includeDirs: string[] = [];
+
+  constructor(readonly vm: VM) {}
+
+  get core(): Namespace {
+    return this.vm.core;
+  }
+
+  namespace(name: string): Namespace {
+    return this.vm.namespace(name);
+  }
+
+  isLoaded(ns: string): boolean {
+    return this.loaded.has(ns);
+  }
+
+  markLoaded(ns: string) {
+    this.loaded.add(ns);
+  }
+
+  require(name: string, fromFile: string, loc: Loc): void {
+    if (this.loaded.has(name)) return;
+    const found = this.find(name, fromFile);
+    if (!found) {
+      throw new BeagleSyntaxError(`Cannot resolve namespace '${name}'`, fromFile, loc.line, loc.col);
+    }
+    this.loaded.add(name);
+    this.runSource(found.source, found.file);
+  }
+
+  /** Candidate files for a namespace, as upstream searches them. */
+  private find(name: string, fromFile: string): { file: string; source: string } | null {
+    const parts = name.split(".");
+    const candidates = [parts.join("/") + ".bg", name + ".bg"];
+    if (parts.length > 1) candidates.push(parts.slice(1).join("/") + ".bg");
+    candidates.push(parts[parts.length - 1] + ".bg");
+    const dirs = [dirname(resolve(fromFile)), ...this.includeDirs];
+    for (const d of dirs) {
+      for (const c of candidates) {
+        const p = join(d, c);
+        if (existsSync(p)) return { file: p, source: readFileSync(p, "utf8") };
+      }
+    }
+    const src = embeddedStdlib[name + ".bg"];
+    if (src !== undefined) return { file: `stdlib/${name}.bg`, source: src };
+    return null;
+  }
+
+  /** Compile a whole file and run its top-level code. */
+  compile(source: string, file: string): CompiledModule {
+    this.vm.sources.set(file, source);
+    const prog = parseProgram(source, file);
+    const mod = new CodeGen(this, file, source).compileProgram(prog);
+    this.loaded.add(mod.ns.name);
+    return mod;
+  }
+
+  runSource(source: string, file: string): CompiledModule {
+    const mod = this.compile(source, file);
+    this.vm.runInit(mod);
+    return mod;
+  }
+
+  /** Compile `eval` code in the program's namespace. */
+  compileEval(code: string): CompiledModule {
+    const ns = this.vm.currentNamespace;
+    const src = `namespace ${ns}\n${code}`;
+    const prog = parseProgram(src, "<eval>");
+    return new CodeGen(this, "<eval>", src).compileProgram(prog);
+  }
+
+  loadStdlib(name: string) {
+    if (this.loaded.has(name)) return;
+    const src = embeddedStdlib[name + ".bg"];
+    if (src === undefined) return;
+    this.loaded.add(name);
+    this.runSource(src, `stdlib/${name}.bg`);
+  }
+}

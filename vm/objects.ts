@@ -1,0 +1,188 @@
+// Runtime objects of the VM: functions, variables, frames, fibers,
+// continuations and protocols.
+import type { FnProto } from "./bytecode.ts";
+import type { Value } from "./values.ts";
+
+/** A mutable local captured by a closure. */
+export class Cell {
+  constructor(public v: Value) {}
+}
+
+/** A namespace-level variable. `value === undefined` means "declared, not yet defined". */
+export class Var {
+  value: Value = undefined;
+  dynamic = false;
+  /** letonce: keep the first value */
+  once = false;
+  doc: string | null = null;
+  constructor(
+    readonly ns: string,
+    readonly name: string,
+  ) {}
+}
+
+export class Namespace {
+  readonly vars = new Map<string, Var>();
+  /** `use x.y as alias` */
+  readonly aliases = new Map<string, string>();
+  constructor(readonly name: string) {}
+  intern(name: string): Var {
+    let v = this.vars.get(name);
+    if (!v) {
+      v = new Var(this.name, name);
+      this.vars.set(name, v);
+    }
+    return v;
+  }
+}
+
+export class Closure {
+  /** For boundary thunks (try/handle/reset bodies): the frame return/break go to. */
+  home: Frame | null = null;
+  constructor(
+    readonly proto: FnProto,
+    readonly env: Value[],
+  ) {}
+  beaglePrint(): string {
+    return `fn(${this.proto.qualifiedName})`;
+  }
+}
+
+/** A function written in TypeScript. It must not call back into Beagle code. */
+export class Builtin {
+  constructor(
+    readonly name: string,
+    readonly fn: (...args: Value[]) => Value,
+  ) {}
+  beaglePrint(): string {
+    return `fn(${this.name})`;
+  }
+}
+
+/**
+ * A builtin that manipulates the VM directly (apply, resume, thread, ...).
+ * It receives the fiber and its arguments and either returns a value
+ * (pushed as the call's result) or returns INTRINSIC_DONE after arranging
+ * frames itself.
+ */
+export class Intrinsic {
+  constructor(
+    readonly name: string,
+    readonly fn: (fiber: Fiber, args: Value[]) => Value,
+  ) {}
+  beaglePrint(): string {
+    return `fn(${this.name})`;
+  }
+}
+export const INTRINSIC_DONE = Symbol("intrinsic-done");
+
+/** `fn f { () => ...  (x) => ... }`: one closure per arity, plus an optional variadic one. */
+export class MultiFn {
+  constructor(
+    readonly name: string,
+    readonly byArity: (Closure | undefined)[],
+    readonly variadic: Closure | null,
+  ) {}
+  beaglePrint(): string {
+    return `fn(${this.name})`;
+  }
+}
+
+export class Protocol {
+  /** method name -> method */
+  readonly methods = new Map<string, ProtocolMethod>();
+  constructor(
+    readonly ns: string,
+    readonly name: string,
+  ) {}
+  beaglePrint(): string {
+    return `Protocol { name: "${this.ns}/${this.name}" }`;
+  }
+}
+
+/** A protocol method: a function value that dispatches on its first argument's type. */
+export class ProtocolMethod {
+  /** type key (StructType, EnumType or TypeDescriptor) -> implementation; keyed per protocol argument too */
+  readonly impls = new Map<unknown, Value>();
+  defaultImpl: Value = null;
+  /** parameterised protocols (Handler(E)): argument type -> (type key -> impl) */
+  readonly paramImpls = new Map<unknown, Map<unknown, Value>>();
+  constructor(
+    readonly protocol: Protocol,
+    readonly name: string,
+  ) {}
+  beaglePrint(): string {
+    return `fn(${this.protocol.ns}/${this.name})`;
+  }
+}
+
+export const enum FrameKind {
+  Normal = 0,
+  Handle = 1,
+  Try = 2,
+  Reset = 3,
+  Binding = 4,
+}
+
+export class Frame {
+  pc = 0;
+  sp: number;
+  kind: FrameKind = FrameKind.Normal;
+  /** Handle: effect type key; Try: catch closure; Binding: the Var */
+  tag: Value = null;
+  /** Handle: handler value; Try: resumable?; Binding: bound value */
+  data: Value = null;
+  constructor(
+    public closure: Closure,
+    public regs: Value[],
+  ) {
+    this.sp = closure.proto.nlocals;
+  }
+  clone(): Frame {
+    const f = new Frame(this.closure, this.regs.slice());
+    f.pc = this.pc;
+    f.sp = this.sp;
+    f.kind = this.kind;
+    f.tag = this.tag;
+    f.data = this.data;
+    return f;
+  }
+}
+
+/**
+ * A captured, delimited continuation: the frames from a boundary (handle,
+ * try or reset) up to the capture point. Resuming pushes copies, so it can
+ * be resumed any number of times.
+ */
+export class Continuation {
+  constructor(readonly frames: Frame[]) {}
+  beaglePrint(): string {
+    return "Continuation";
+  }
+}
+
+export const enum FiberState {
+  Runnable,
+  Parked,
+  Done,
+}
+
+let nextFiberId = 0;
+
+export class Fiber {
+  readonly id = nextFiberId++;
+  frames: Frame[] = [];
+  state = FiberState.Runnable;
+  /** number of Binding frames on the stack (fast path for dynamic lookups) */
+  bindings = 0;
+  /** the value the fiber finished with */
+  result: Value = null;
+  /** set while parked: resumed by the scheduler with this value */
+  onDone: ((f: Fiber) => void) | null = null;
+  /** error that killed it (uncaught) */
+  error: Value = undefined;
+  isMain = false;
+  isThread = false;
+  /** set-thread-exception-handler! */
+  exceptionHandler: Value = null;
+}

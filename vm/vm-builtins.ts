@@ -1,0 +1,87 @@
+// Builtins that need the VM itself: printing to our stdout buffer, type
+// reflection, apply, threads, eval. The standard library's other TypeScript
+// builtins live in vm/builtins/.
+import { Closure, Fiber, FiberState, INTRINSIC_DONE } from "./objects.ts";
+import { EnumType, StructType, TypeDescriptor, type Value } from "./values.ts";
+import { formatValue } from "./print.ts";
+import { equal } from "./equal.ts";
+import { PersistentVector } from "./collections/vector.ts";
+import { PUSHED, callValue } from "./interp.ts";
+import { typeError } from "./errors.ts";
+import { T, typeKeyOf } from "./types.ts";
+import type { VM } from "./vm.ts";
+import type { Loader } from "./loader.ts";
+
+/** A green thread handle as Beagle sees it. */
+export class ThreadHandle {
+  constructor(readonly fiber: Fiber) {}
+  beaglePrint(): string {
+    return "Thread";
+  }
+}
+
+export function installVmBuiltins(vm: VM, loader: Loader) {
+  const core = "beagle.core";
+  const def = (name: string, fn: (...a: Value[]) => Value) => vm.defineBuiltin(core, name, fn);
+
+  for (const [name, t] of Object.entries(T)) vm.core.intern(name).value = t;
+
+  def("__raw-repr", (v) => formatValue(v, 0));
+  def("__write-stdout", (s) => {
+    vm.write(String(s));
+    return null;
+  });
+  def("__flush-stdout", () => {
+    vm.flush();
+    return null;
+  });
+  // Fallback printing, replaced by the prelude's Format-aware versions.
+  const printJoin = (args: Value[]) => args.map((a) => formatValue(a, 0)).join(" ");
+  def("print", (...args) => {
+    vm.write(printJoin(args));
+    return args.length ? args[args.length - 1] : null;
+  });
+  def("println", (...args) => {
+    vm.write(printJoin(args) + "\n");
+    return args.length ? args[args.length - 1] : null;
+  });
+  def("type-of", (v) => typeKeyOf(v));
+  def("equal", (a, b) => equal(a, b));
+  def("current-namespace", () => vm.currentNamespace);
+
+  vm.defineIntrinsic(core, "apply", (fiber, args) => {
+    const [f, list] = args;
+    const arr = list instanceof PersistentVector ? list.toArray() : list === null ? [] : typeError("apply expects a vector of arguments");
+    const r = callValue(vm, fiber, f, arr);
+    return r === PUSHED ? INTRINSIC_DONE : r;
+  });
+
+  vm.defineIntrinsic(core, "thread", (_fiber, args) => {
+    const f = args[0];
+    const t = vm.spawn(f, []);
+    t.isThread = true;
+    return new ThreadHandle(t);
+  });
+  vm.defineIntrinsic(core, "thread-id", (fiber) => fiber.id);
+  vm.defineIntrinsic(core, "set-thread-exception-handler!", (fiber, args) => {
+    fiber.exceptionHandler = args[0];
+    return null;
+  });
+  def("set-default-exception-handler!", (f) => {
+    vm.defaultExceptionHandler = f;
+    return null;
+  });
+  vm.defineIntrinsic(core, "eval", (fiber, args) => {
+    const code = args[0];
+    if (typeof code !== "string") typeError("eval expects a string");
+    const mod = loader.compileEval(code);
+    const r = callValue(vm, fiber, new Closure(mod.init, []), []);
+    return r === PUSHED ? INTRINSIC_DONE : r;
+  });
+  def("gc", () => {
+    (globalThis as { Bun?: { gc(force: boolean): void } }).Bun?.gc(true);
+    return null;
+  });
+  def("struct-name", (t) => (t instanceof StructType || t instanceof EnumType || t instanceof TypeDescriptor ? t.name : null));
+  def("__fiber-state", (t) => (t instanceof ThreadHandle ? (t.fiber.state === FiberState.Done ? "done" : "running") : null));
+}

@@ -1,0 +1,216 @@
+// The VM: namespaces, the fiber scheduler, stdout, and conversions between
+// JS failures and Beagle error values.
+import { writeSync } from "node:fs";
+import type { FnProto } from "./bytecode.ts";
+import { Builtin, Closure, Fiber, FiberState, Frame, Intrinsic, Namespace, type ProtocolMethod, Protocol } from "./objects.ts";
+import { EnumType, Struct, type Value } from "./values.ts";
+import { BeagleRuntimeError, BeagleThrow, type SystemErrorKind } from "./errors.ts";
+import { RunResult, callValue, deliver, execute, PUSHED } from "./interp.ts";
+
+/** Instructions (calls and backward jumps) a fiber runs before others get a turn. */
+const TIME_SLICE = 20_000;
+
+const SYSTEM_ERROR_KINDS: SystemErrorKind[] = [
+  "StructError", "ParseError", "CompileError", "TypeError", "ArityError", "RuntimeError", "ThreadError",
+  "FFIError", "FunctionError", "FieldError", "IndexError", "MutabilityError", "JsonError", "AssertError",
+  "IOError", "AllocationError", "ArgumentError", "InvalidArgument", "StringError", "RegexError",
+  "EncodingError", "CopyError",
+];
+
+export interface ErrorSite {
+  proto: FnProto;
+  pc: number;
+}
+
+declare module "./objects.ts" {
+  interface Fiber {
+    errorAt?: ErrorSite;
+  }
+}
+
+export class VM {
+  readonly namespaces = new Map<string, Namespace>();
+  readonly core: Namespace;
+  /** file -> source text, for diagnostics */
+  readonly sources = new Map<string, string>();
+  private readonly runQueue: Fiber[] = [];
+  /** fibers waiting on something outside the VM (timers, I/O) */
+  parkedCount = 0;
+  /** Called when every fiber is parked: must make progress (block in the event loop) or return false. */
+  idleHook: (() => boolean) | null = null;
+  /** the program's namespace, for current-namespace() */
+  currentNamespace = "main";
+  defaultExceptionHandler: Value = null;
+  loader: import("./loader.ts").Loader | null = null;
+  private outBuf: string[] = [];
+  private outLen = 0;
+  private fallbackSystemError: EnumType;
+
+  constructor() {
+    this.core = this.namespace("beagle.core");
+    // Runtime errors must be values even before (or without) the prelude.
+    this.fallbackSystemError = new EnumType("beagle.core", "SystemError");
+    for (const k of SYSTEM_ERROR_KINDS) this.fallbackSystemError.addVariant(k, ["message", "location"]);
+    this.core.intern("SystemError").value = this.fallbackSystemError;
+  }
+
+  namespace(name: string): Namespace {
+    let ns = this.namespaces.get(name);
+    if (!ns) {
+      ns = new Namespace(name);
+      this.namespaces.set(name, ns);
+    }
+    return ns;
+  }
+
+  defineBuiltin(ns: string, name: string, fn: (...args: Value[]) => Value) {
+    this.namespace(ns).intern(name).value = new Builtin(ns === "beagle.core" ? name : `${ns}/${name}`, fn);
+  }
+
+  defineIntrinsic(ns: string, name: string, fn: (fiber: Fiber, args: Value[]) => Value) {
+    this.namespace(ns).intern(name).value = new Intrinsic(name, fn);
+  }
+
+  // ------------------------------------------------------------ lookups used by the interpreter
+
+  private handleMethodCache: ProtocolMethod | null = null;
+  handleMethod(): ProtocolMethod | null {
+    if (!this.handleMethodCache) {
+      const p = this.namespaces.get("beagle.effect")?.vars.get("Handler")?.value;
+      if (p instanceof Protocol) this.handleMethodCache = p.methods.get("handle") ?? null;
+    }
+    return this.handleMethodCache;
+  }
+
+  asyncSpawn(): Value {
+    const v = this.namespaces.get("beagle.async")?.vars.get("spawn")?.value;
+    if (v === undefined) throw new BeagleRuntimeError("RuntimeError", "future(...) needs beagle.async (add `use beagle.async as async`)");
+    return v;
+  }
+
+  systemError(kind: SystemErrorKind, message: string, location: string): Value {
+    const t = this.core.vars.get("SystemError")?.value;
+    const e = t instanceof EnumType && t.variants.has(kind) ? t : this.fallbackSystemError;
+    const variant = e.variants.get(kind)!;
+    const fields = variant.fields.map((f) => (f === "message" ? message : f === "location" ? location : null));
+    return new Struct(variant, fields);
+  }
+
+  /** Convert whatever a builtin or op threw into the Beagle value to throw. */
+  errorToValue(e: unknown, frame: Frame | undefined, pc: number): Value {
+    if (e instanceof BeagleThrow) return e.value;
+    const where = frame ? `${frame.closure.proto.qualifiedName} (${frame.closure.proto.file}:${frame.closure.proto.lines[pc] || frame.closure.proto.line})` : "unknown";
+    if (e instanceof BeagleRuntimeError) return this.systemError(e.kind, e.message, where);
+    if (e instanceof RangeError && /call stack/i.test(e.message)) return this.systemError("RuntimeError", "Stack overflow", where);
+    if (process.env.BEAGLE_DEBUG) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    return this.systemError("RuntimeError", `Internal error: ${msg}`, where);
+  }
+
+  // ------------------------------------------------------------ fibers
+
+  /** A new fiber that will call fn(args). */
+  spawn(fn: Value, args: Value[]): Fiber {
+    const fiber = new Fiber();
+    const r = callValue(this, fiber, fn, args);
+    if (r !== PUSHED) {
+      fiber.result = r;
+      fiber.state = FiberState.Done;
+    } else this.runQueue.push(fiber);
+    return fiber;
+  }
+
+  /** Put a parked fiber back on the run queue, delivering `v` as the result of what it waited for. */
+  wake(fiber: Fiber, v: Value) {
+    if (fiber.state !== FiberState.Parked) return;
+    fiber.state = FiberState.Runnable;
+    this.parkedCount--;
+    deliver(fiber, v);
+    this.runQueue.push(fiber);
+  }
+
+  /** Park the fiber that is running (called from an intrinsic); the interpreter then returns. */
+  park(fiber: Fiber) {
+    fiber.state = FiberState.Parked;
+    this.parkedCount++;
+  }
+
+  /** Make a fiber runnable again without delivering a value (its frames are already set up). */
+  schedule(fiber: Fiber) {
+    if (fiber.state === FiberState.Parked) this.parkedCount--;
+    fiber.state = FiberState.Runnable;
+    this.runQueue.push(fiber);
+  }
+
+  /** Run fibers round-robin until none is runnable and nothing is parked. */
+  runUntilIdle(onFiberDone?: (f: Fiber) => void) {
+    for (;;) {
+      while (this.runQueue.length) {
+        const fiber = this.runQueue.shift()!;
+        if (fiber.state !== FiberState.Runnable) continue;
+        const r = execute(this, fiber, TIME_SLICE);
+        if (r === RunResult.Yielded) this.runQueue.push(fiber);
+        else if ((fiber.state as FiberState) === FiberState.Done) {
+          onFiberDone?.(fiber);
+          fiber.onDone?.(fiber);
+        }
+      }
+      if (this.parkedCount === 0) return;
+      this.flush();
+      if (!this.idleHook || !this.idleHook()) return;
+    }
+  }
+
+  /**
+   * Call a Beagle function to completion right now, on a fiber of its own.
+   * Used where the runtime needs a value synchronously (struct defaults,
+   * module init, iteration of user sequences). Errors propagate as BeagleThrow.
+   */
+  callSync(fn: Value, args: Value[]): Value {
+    const fiber = new Fiber();
+    const r = callValue(this, fiber, fn, args);
+    if (r !== PUSHED) return r;
+    while ((fiber.state as FiberState) === FiberState.Runnable) {
+      execute(this, fiber, Number.MAX_SAFE_INTEGER);
+    }
+    if ((fiber.state as FiberState) === FiberState.Parked) throw new BeagleRuntimeError("RuntimeError", "cannot suspend here (synchronous call)");
+    if (fiber.error !== undefined) throw new BeagleThrow(fiber.error);
+    return fiber.result;
+  }
+
+  /** Run a compiled module's top-level code to completion. */
+  runInit(mod: { init: FnProto }) {
+    this.callSync(new Closure(mod.init, []), []);
+  }
+
+  // ------------------------------------------------------------ output
+
+  write(s: string) {
+    this.outBuf.push(s);
+    this.outLen += s.length;
+    if (this.outLen > 1 << 16) this.flush();
+  }
+
+  flush() {
+    if (this.outLen === 0 && this.outBuf.length === 0) return;
+    const data = this.outBuf.join("");
+    this.outBuf = [];
+    this.outLen = 0;
+    writeAll(1, data);
+  }
+}
+
+/** Write everything, even to a pipe that accepts it piecewise. */
+export function writeAll(fd: number, data: string) {
+  let buf = Buffer.from(data);
+  while (buf.length) {
+    try {
+      const n = writeSync(fd, buf);
+      buf = buf.subarray(n);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
+      if ((e as NodeJS.ErrnoException).code === "EPIPE") return;
+      throw e;
+    }
+  }
+}
