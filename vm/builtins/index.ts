@@ -1,0 +1,25 @@
+// All TypeScript builtins of the standard library, keyed by their Beagle
+// name. `builtins` go into beagle.core; `nsBuiltins` into other namespaces.
+import type { Builtin } from "./util.ts";
+import { builtins as strings } from "./strings.ts";
+import { builtins as math } from "./math.ts";
+import { builtins as collections } from "./collections.ts";
+import { builtins as core } from "./core.ts";
+import { builtins as json } from "./json.ts";
+import { builtins as fsB } from "./fs.ts";
+import { builtins as io } from "./io.ts";
+
+export const builtins: Record<string, Builtin> = {
+  ...strings,
+  ...math,
+  ...collections,
+  ...core,
+  ...json,
+  ...fsB,
+  ...io,
+};
+
+/** Builtins that live outside beagle.core (none yet: beagle.fs/io/timer wrap core `__` helpers). */
+export const nsBuiltins: Record<string, Record<string, Builtin>> = {};
+
+export type { Builtin };
