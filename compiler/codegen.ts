@@ -239,7 +239,7 @@ export class CodeGen {
             doc: m.doc,
             loc: m.loc,
           };
-          p.methods.get(m.name)!.defaultImpl = this.topLevelFunction(fn, m.name);
+          p.methods.get(m.name)!.defaultImpl = this.topLevelFunction(fn, m.name, false);
         }
         break;
       }
@@ -251,7 +251,7 @@ export class CodeGen {
         for (const m of t.methods) {
           const pm = proto.methods.get(m.name!);
           if (!pm) this.error(m.loc, `Protocol ${proto.name} has no method ${m.name}`);
-          const impl = this.topLevelFunction(m, `${typeName(type)}.${m.name}`);
+          const impl = this.topLevelFunction(m, `${typeName(type)}.${m.name}`, false);
           if (arg) {
             let byType = pm.paramImpls.get(arg);
             if (!byType) pm.paramImpls.set(arg, (byType = new Map()));
@@ -313,11 +313,14 @@ export class CodeGen {
   }
 
   /** Compile a top-level function (no captures) straight into a closure. */
-  private topLevelFunction(fn: FnExpr, name: string): Value {
+  private topLevelFunction(fn: FnExpr, name: string, bindSelf = true): Value {
     const saved = this.fs;
     this.fs = undefined as unknown as FnState;
+    // Protocol methods and defaults must not see their own name as a
+    // self-reference: a recursive `format(x)` inside one dispatches again.
+    const target = bindSelf ? fn : { ...fn, name: null };
     try {
-      const closures = fn.arities.map((a) => new Closure(this.compileArity(null, fn, a, name), []));
+      const closures = target.arities.map((a) => new Closure(this.compileArity(null, target, a, name), []));
       if (!fn.multi && closures.length === 1) return closures[0]!;
       return makeMulti(`${this.ns.name}/${name}`, closures);
     } finally {

@@ -1,7 +1,16 @@
 // The standard library's Beagle sources, imported as text so that
 // `bun build --compile` embeds them in single-file executables.
+// Add each new stdlib file here.
+import std from "./std.bg" with { type: "text" };
 import effect from "./beagle.effect.bg" with { type: "text" };
+import fs from "./beagle.fs.bg" with { type: "text" };
+import io from "./beagle.io.bg" with { type: "text" };
+import timer from "./beagle.timer.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
+  "std.bg": std,
   "beagle.effect.bg": effect,
+  "beagle.fs.bg": fs,
+  "beagle.io.bg": io,
+  "beagle.timer.bg": timer,
 };
