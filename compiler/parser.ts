@@ -155,6 +155,13 @@ class Parser {
     if (!this.at("id")) this.expected(what);
     return this.next();
   }
+  /** `x:1` lexes as the name `x` then the keyword `:1`; say so instead of a puzzling error. */
+  private checkGluedColon(): void {
+    const t = this.peek();
+    if (t.k === "kw" && !t.sp) {
+      this.fail(`missing space after ':' (':${t.v}' reads as a keyword); write ': ${t.v}'`, t);
+    }
+  }
   private skipSeparators(): void {
     while (this.at(";") || this.at(",")) this.next();
   }
@@ -299,6 +306,7 @@ class Parser {
         mut = true;
       }
       const name = this.expectAnyWord("a field name or '}'");
+      this.checkGluedColon();
       let def: Expr | null = null;
       if (this.at(":")) {
         this.next();
@@ -653,6 +661,7 @@ class Parser {
         continue;
       }
       const name = this.expectAnyWord("a field name, '...' or '}' in the struct literal");
+      this.checkGluedColon();
       if (this.at(":")) {
         this.next();
         fields.push({ name: name.v, value: this.parseExpr(0, false) });
@@ -1056,6 +1065,7 @@ class Parser {
           const kt = this.peek();
           if (kt.k === "id" && !RESERVED.has(kt.v)) {
             this.next();
+            this.checkGluedColon();
             let pat: Pattern;
             if (this.at(":")) {
               this.next();
@@ -1105,6 +1115,7 @@ class Parser {
             this.skipSeparators();
             if (this.at("}")) break;
             const f = this.expectAnyWord("a field name or '}' in the struct pattern");
+            this.checkGluedColon();
             let pat: Pattern;
             if (this.at(":")) {
               this.next();

@@ -555,6 +555,16 @@ describe("syntax errors", () => {
     ["let s = \"abc ${}\"", 1, 16, "expected an expression inside '${}'"],
     ["let s = \"abc ${1 2}\"", 1, 18, "expected '}' to end the interpolation"],
     ["for [a, b] in x { 1 }", 1, 5, "expected a loop variable name"],
+    ["let p = P {x:1}", 1, 13, "missing space after ':'"],
+    ["struct S { a:1 }", 1, 13, "missing space after ':'"],
+    ["let x = 1 +", 1, 12, "expected an expression, found end of input"],
+    ["let x = [1, 2", 1, 14, "expected ',' or ']' to close the vector"],
+    ["let m = {:a}", 1, 12, "expected a value after the map key"],
+    ["let n = 99999999999999999999", 1, 9, "does not fit in 61 bits"],
+    ["extend T with P { 1 }", 1, 19, "expected 'fn' (a method) or '}'"],
+    ["protocol P { x }", 1, 14, "expected 'fn' (a protocol member) or '}'"],
+    ["fn f(a b) { 1 }", 1, 8, "expected ',' or ')' in the parameter list"],
+    ["try { 1 } finally { 2 }", 1, 11, "expected 'catch'"],
   ];
   for (const [src, line, col, msg] of cases) {
     test(JSON.stringify(src), () => {
