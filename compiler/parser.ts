@@ -33,11 +33,16 @@ export function parseProgram(source: string, file: string, options?: ParseOption
 
 /** Parses one expression (for `eval`-like uses); the whole source must be that expression. */
 export function parseExpression(source: string, file: string, options?: ParseOptions): Expr {
-  const { tokens } = lex(source, file);
-  const p = new Parser(source, file, tokens, knownAliases(options), 0);
-  const e = p.parseExpr(0, false);
-  p.expectEof();
-  return e;
+  try {
+    const { tokens } = lex(source, file);
+    const p = new Parser(source, file, tokens, knownAliases(options), 0);
+    const e = p.parseExpr(0, false);
+    p.expectEof();
+    return e;
+  } catch (e) {
+    if (e instanceof RangeError) throw new BeagleSyntaxError("expression is nested too deeply", file, 1, 1);
+    throw e;
+  }
 }
 
 /**
