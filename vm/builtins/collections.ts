@@ -239,6 +239,12 @@ export const builtins: Record<string, Builtin> = {
   // ---- fast paths over any built-in collection (null => use the Seqable protocol)
   "__elements"(c) {
     if (c instanceof PersistentVector) return c;
+    const e = elementsOf(c);
+    return e === null ? null : vecFrom(e);
+  },
+  /** Like __elements, and also materialises an integer Range. */
+  "__vec-fast"(c) {
+    if (c instanceof PersistentVector) return c;
     const e = elementsOf(c) ?? rangeElements(c);
     return e === null ? null : vecFrom(e);
   },

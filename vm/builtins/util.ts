@@ -115,11 +115,11 @@ export const NOT_FOUND: unique symbol = Symbol("not-found");
 /**
  * Elements of any built-in sequential value, in iteration order: vectors,
  * sets, JS arrays, strings (code points), maps (as [k, v] vectors).
- * Returns null for null and for values that need the Seqable protocol
- * (user types; Range is handled by rangeElements).
+ * null counts as empty (as in `for x in null`). Returns null for values that
+ * need the Seqable protocol (user types; Range is handled by rangeElements).
  */
 export function elementsOf(c: Value): Value[] | null {
-  if (c === null || c === undefined) return null;
+  if (c === null || c === undefined) return [];
   if (c instanceof PersistentVector) return vecToArray(c);
   if (c instanceof PersistentSet) return setToArray(c);
   if (c instanceof PersistentMap) return mapEntries(c).map(([k, v]) => vecFrom([k, v]));
