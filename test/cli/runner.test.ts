@@ -179,7 +179,9 @@ describe("running files", () => {
     const f = file("slow.bg", ["//! out started", "//! sleeper", "//! sleep 20000", "// @beagle.core.snapshot", "// started"]);
     const t0 = performance.now();
     const { summary, text } = await suite([f], { timeoutMs: 500 });
-    expect(performance.now() - t0).toBeLessThan(5000);
+    // The grandchild holds the output pipes: only killing the whole process group
+    // ends the run before the runner's 2 s give-up on the pipes.
+    expect(performance.now() - t0).toBeLessThan(2000);
     expect(summary.failed).toBe(1);
     expect(text).toContain("timed out after 500 ms (killed)");
   });
