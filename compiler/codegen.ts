@@ -551,7 +551,7 @@ export class CodeGen {
 
   private resolveGlobal(q: QualName, loc: Loc): Var {
     if (q.ns !== null) {
-      const target = this.ns.aliases.get(q.ns) ?? (this.host.namespace(q.ns).vars.size ? q.ns : null);
+      const target = this.ns.aliases.get(q.ns) ?? (DEFAULT_ALIASES.has(q.ns) ? "beagle.core" : this.host.namespace(q.ns).vars.size ? q.ns : null);
       if (target === null) this.error(loc, `Unknown namespace alias '${q.ns}'`);
       const ns = this.host.namespace(target);
       const v = ns.vars.get(q.name);
@@ -1084,6 +1084,9 @@ export class CodeGen {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** Aliases every file has for the runtime namespaces. */
+const DEFAULT_ALIASES = new Set(["core", "builtin", "primitive"]);
 
 const BINARY_OPS: Record<string, Op> = {
   "+": Op.Add, "-": Op.Sub, "*": Op.Mul, "/": Op.Div, "%": Op.Mod,

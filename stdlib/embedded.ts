@@ -6,6 +6,7 @@ import effect from "./beagle.effect.bg" with { type: "text" };
 import fs from "./beagle.fs.bg" with { type: "text" };
 import io from "./beagle.io.bg" with { type: "text" };
 import timer from "./beagle.timer.bg" with { type: "text" };
+import async from "./beagle.async.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -13,4 +14,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.fs.bg": fs,
   "beagle.io.bg": io,
   "beagle.timer.bg": timer,
+  "beagle.async.bg": async,
 };

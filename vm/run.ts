@@ -15,10 +15,12 @@ import { bindCoreTypes } from "./core-types.ts";
 import { embeddedStdlib } from "../stdlib/embedded.ts";
 import { parseProgram } from "../compiler/parser.ts";
 import { CodeGen } from "../compiler/codegen.ts";
+import { installAsync, type AsyncRuntime } from "./async/runtime.ts";
 
 export interface Runtime {
   vm: VM;
   loader: Loader;
+  async: AsyncRuntime;
 }
 
 /** A VM with builtins and the prelude loaded. */
@@ -35,7 +37,9 @@ export function createRuntime(opts: { noStd?: boolean } = {}): Runtime {
   }
   loader.markLoaded("beagle.core");
   loader.loadStdlib("beagle.effect");
-  return { vm, loader };
+  const async = installAsync(vm);
+  if (!opts.noStd) loader.loadStdlib("beagle.async");
+  return { vm, loader, async };
 }
 
 function printErr(s: string) {
@@ -70,9 +74,14 @@ export function reportCompileError(e: BeagleSyntaxError, vm: VM | null, source: 
   printErr(formatDiagnostic(e.file, src, e.line, e.col, e.message));
 }
 
-/** Run `fn(args)` as the main fiber (threads run alongside); returns it when everything is idle. */
-export function runMainFiber(vm: VM, fn: Value, args: Value[]): Fiber {
-  const main = vm.spawn(fn, args);
+/**
+ * Run `fn(args)` as the main fiber (threads run alongside); returns it when
+ * everything is idle. Like upstream, it runs under beagle.async's ambient
+ * EventLoopHandler when that namespace is loaded.
+ */
+export function runMainFiber(vm: VM, fn: Value, args: Value[] | null): Fiber {
+  const ambient = vm.namespaces.get("beagle.async")?.vars.get("__main__")?.value;
+  const main = ambient !== undefined ? vm.spawn(ambient, [fn, args === null ? null : PersistentVector.from(args)]) : vm.spawn(fn, args ?? []);
   main.isMain = true;
   vm.runUntilIdle((f) => {
     if (f !== main && f.error !== undefined) reportUncaught(vm, f, "Uncaught exception in thread:");
@@ -110,7 +119,7 @@ export async function runFile(path: string, args: string[]): Promise<number> {
     throw e;
   }
   vm.currentNamespace = mod.ns.name;
-  const init = runMainFiber(vm, new Closure(mod.init, []), []);
+  const init = runMainFiber(vm, new Closure(mod.init, []), null);
   if (init.error !== undefined) {
     reportUncaught(vm, init);
     return 1;
@@ -119,23 +128,31 @@ export async function runFile(path: string, args: string[]): Promise<number> {
   if (mainVar && mainVar.value !== undefined) {
     const m = mainVar.value;
     const wantsArgs = m instanceof Closure && m.proto.nparams === 1;
-    const fiber = runMainFiber(vm, m, wantsArgs ? [PersistentVector.from(args)] : []);
+    const fiber = runMainFiber(vm, m, wantsArgs ? [PersistentVector.from(args)] : null);
     if (fiber.error !== undefined) {
       reportUncaught(vm, fiber);
       return 1;
     }
-  }
-  if (process.env.BEAGLE_TEST_BLOCKS === "1") {
-    for (const t of mod.tests) {
-      const f = runMainFiber(vm, t.fn, []);
+    if (fiber.state !== FiberState.Done) {
       vm.flush();
-      const ok = f.error === undefined;
-      const message = ok ? "" : describeError(f.error);
+      printErr(`${path}: main is waiting for something that can never happen (every task is blocked, no timer or I/O pending)`);
+      return 1;
+    }
+  }
+  let failed = 0;
+  if (process.env.BEAGLE_TEST_BLOCKS === "1" && mod.tests.length) {
+    vm.write("@@beagle-test-blocks-begin\n");
+    for (const t of mod.tests) {
+      const f = runMainFiber(vm, t.fn, null);
+      vm.flush();
+      const ok = f.error === undefined && f.state === FiberState.Done;
+      if (!ok) failed++;
+      const message = ok ? "" : f.error !== undefined ? describeError(f.error) : "test never finished (blocked)";
       printErr(`@@beagle-test ${JSON.stringify({ name: t.name, ok, message })}`);
     }
   }
   vm.flush();
-  return 0;
+  return failed ? 1 : 0;
 }
 
 export async function disasmFile(path: string): Promise<number> {

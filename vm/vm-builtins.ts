@@ -58,7 +58,9 @@ export function installVmBuiltins(vm: VM, loader: Loader) {
 
   vm.defineIntrinsic(core, "thread", (_fiber, args) => {
     const f = args[0];
-    const t = vm.spawn(f, []);
+    // threads run under beagle.async's ambient handler, as main does
+    const ambient = vm.namespaces.get("beagle.async")?.vars.get("__main__")?.value;
+    const t = ambient !== undefined ? vm.spawn(ambient, [f, null]) : vm.spawn(f, []);
     t.isThread = true;
     return new ThreadHandle(t);
   });
