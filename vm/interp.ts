@@ -324,7 +324,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             (closure.env[code[pc++]!] as Cell).v = regs[--sp];
             break;
           case Op.LoadSelf:
-            regs[sp++] = closure;
+            regs[sp++] = closure.owner ?? closure;
             break;
           case Op.LoadGlobal: {
             const v = (consts[code[pc++]!] as Var).value;
@@ -659,7 +659,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             for (let i = 0; i < n; i++) {
               const kind = code[pc++]!;
               const idx = code[pc++]!;
-              env[i] = kind === 0 ? regs[idx] : kind === 2 ? closure.env[idx] : closure;
+              env[i] = kind === 0 ? regs[idx] : kind === 2 ? closure.env[idx] : (closure.owner ?? closure);
             }
             const c = new Closure(p, env);
             if (p.isThunk) c.home = proto.isThunk ? closure.home : frame;

@@ -37,8 +37,14 @@ export class Namespace {
 }
 
 export class Closure {
-  /** For boundary thunks (try/handle/reset bodies): the frame return/break go to. */
+  /**
+   * For boundary thunks (try/handle/reset bodies): the frame `return` goes to,
+   * as an identity (the original frame; copies made by resuming a continuation
+   * share it through Frame.origin).
+   */
   home: Frame | null = null;
+  /** An arity of a multi-arity function: what the function's own name means inside it. */
+  owner: MultiFn | null = null;
   constructor(
     readonly proto: FnProto,
     readonly env: Value[],
@@ -82,7 +88,10 @@ export class MultiFn {
     readonly name: string,
     readonly byArity: (Closure | undefined)[],
     readonly variadic: Closure | null,
-  ) {}
+  ) {
+    for (const c of byArity) if (c) c.owner = this;
+    if (variadic) variadic.owner = this;
+  }
   beaglePrint(): string {
     return `fn(${this.name})`;
   }
@@ -132,6 +141,12 @@ export class Frame {
   tag: Value = null;
   /** Handle: handler value; Try: resumable?; Binding: bound value */
   data: Value = null;
+  /**
+   * The frame this one was copied from when a continuation was resumed (null
+   * for an original). Thunk closures name their home frame by this identity,
+   * so `return`/`break` inside a resumed copy find the copy of their home.
+   */
+  origin: Frame | null = null;
   constructor(
     public closure: Closure,
     public regs: Value[],
@@ -145,6 +160,7 @@ export class Frame {
     f.kind = this.kind;
     f.tag = this.tag;
     f.data = this.data;
+    f.origin = this.origin ?? this;
     return f;
   }
 }
