@@ -916,6 +916,7 @@ export class CodeGen {
     }
     const top = new Label();
     const exit = new Label();
+    top.owner = exit.owner = fs.proto; // break/continue from a nested thunk unwind to this function's frame
     this.place(top);
     exit.depth = fs.depth;
     if (cond) {

@@ -110,6 +110,8 @@ export class Label {
   depth = 0;
   /** local receiving a break's value, or -1 */
   resultSlot = -1;
+  /** the function (possibly a boundary thunk) whose code holds the target; null for jumps within one function */
+  owner: FnProto | null = null;
 }
 
 export class FnProto {

@@ -201,6 +201,23 @@ function lookupDynamic(fiber: Fiber, v: Var): Value {
   return v.value === undefined ? null : v.value;
 }
 
+/**
+ * The frame index a `return` (label null) or `break`/`continue` (label) in the
+ * thunk `closure` unwinds to, or -1. Frames are matched by identity through
+ * Frame.origin, so this works in resumed copies of a continuation too: the
+ * nearest copy of the home frame is the one this thunk runs above. A loop
+ * label belongs to the home function or to a thunk between it and the top.
+ */
+function nonLocalTarget(frames: Frame[], closure: Closure, label: Label | null): number {
+  const home = closure.home;
+  if (!home) return -1;
+  let hi = frames.length - 1;
+  while (hi >= 0 && (frames[hi]!.origin ?? frames[hi]) !== home) hi--;
+  if (hi < 0 || !label || !label.owner || frames[hi]!.closure.proto === label.owner) return hi;
+  for (let i = frames.length - 2; i > hi; i--) if (frames[i]!.closure.proto === label.owner) return i;
+  return -1;
+}
+
 function undefinedVar(v: Var): never {
   runtimeError("RuntimeError", `Undefined variable: ${v.ns === "beagle.core" || v.ns === "main" ? "" : v.ns + "/"}${v.name}`);
 }
@@ -617,11 +634,10 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
           case Op.JumpNonLocal: {
             const label = code[opPc] === Op.JumpNonLocal ? (consts[code[pc++]!] as Label) : null;
             const v = regs[--sp];
-            const home = closure.home;
-            const hi = home ? frames.lastIndexOf(home) : -1;
+            const hi = nonLocalTarget(frames, closure, label);
             if (hi < 0) runtimeError("RuntimeError", label ? "break/continue target is no longer active" : "return target is no longer active");
             removeFrames(fiber, hi + 1);
-            frame = home!;
+            frame = frames[hi]!;
             closure = frame.closure;
             proto = closure.proto;
             code = proto.code;
@@ -662,7 +678,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               env[i] = kind === 0 ? regs[idx] : kind === 2 ? closure.env[idx] : (closure.owner ?? closure);
             }
             const c = new Closure(p, env);
-            if (p.isThunk) c.home = proto.isThunk ? closure.home : frame;
+            if (p.isThunk) c.home = proto.isThunk ? closure.home : (frame.origin ?? frame);
             regs[sp++] = c;
             break;
           }
