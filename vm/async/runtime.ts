@@ -14,6 +14,7 @@ import { TimerHeap } from "./timers.ts";
 import type { VM } from "../vm.ts";
 import { builtins as fsBuiltins } from "../builtins/fs.ts";
 import { blockingSleep } from "../builtins/core.ts";
+import { ok } from "../core-types.ts";
 
 /** Something outside the VM that can block until an event arrives (the FFI event loop). */
 export interface IoBackend {
@@ -118,10 +119,14 @@ export class AsyncRuntime {
     vm.defineBuiltin(core, "__future-settled?", (f) => this.core(f).settled);
     vm.defineBuiltin(core, "__future-status", (f) => this.core(f).status);
     /** The outcome of a settled future as an await result; null-safe. */
+    // Errors travel back to the awaiting flow as values and are rethrown there,
+    // so the caller's try/catch sees them.
     vm.defineBuiltin(core, "__future-result", (f) => {
-      const o = this.core(f).outcome();
-      if (!o) runtimeError("RuntimeError", `Attempted to await a ${this.core(f).status === "Pending" ? "pending" : "running"} future in blocking mode`);
-      return this.awaitResult(o);
+      const c = this.core(f);
+      const o = c.outcome();
+      if (o) return this.awaitResult(o);
+      const msg = `Attempted to await a ${c.status === "Pending" ? "pending" : "running"} future in blocking mode`;
+      return this.awaitResult({ status: "Rejected", error: vm.systemError("RuntimeError", msg, "beagle.async/await") });
     });
     // Park the calling fiber until the future settles.
     vm.defineIntrinsic(core, "__future-await", (fiber, [f]) => {
@@ -173,7 +178,9 @@ export class AsyncRuntime {
   fileOpSync(op: Value, a: Value, b: Value): Value {
     const f = fsBuiltins[`__fs-${op}`];
     if (!f) runtimeError("RuntimeError", `unknown file operation ${String(op)}`);
-    return f(a, b);
+    const r = f(a, b);
+    // beagle.fs's predicates answer a plain Bool; the async API answers ok(Bool), as upstream
+    return typeof r === "boolean" ? ok(r) : r;
   }
 }
 
