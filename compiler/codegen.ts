@@ -176,6 +176,7 @@ export class CodeGen {
         const v = this.declareName(t.name);
         v.value = type;
         v.doc = t.doc;
+        attachDoc(type, t.doc);
         break;
       }
       case "EnumDecl": {
@@ -184,17 +185,20 @@ export class CodeGen {
         const v = this.declareName(t.name);
         v.value = e;
         v.doc = t.doc;
+        attachDoc(e, t.doc);
         break;
       }
       case "ProtocolDecl": {
         const p = new Protocol(this.ns.name, t.name);
         this.declareName(t.name).value = p;
+        attachDoc(p, t.doc);
         for (const m of t.members) {
           const pm = new ProtocolMethod(p, m.name);
           p.methods.set(m.name, pm);
           const mv = this.declareName(m.name);
           mv.value = pm;
           mv.doc = m.doc;
+          attachDoc(pm, m.doc);
         }
         break;
       }
@@ -209,6 +213,7 @@ export class CodeGen {
       case "FnDecl": {
         const v = this.ns.intern(t.fn.name!);
         v.value = this.topLevelFunction(t.fn, t.fn.name!);
+        attachDoc(v.value, t.fn.doc);
         break;
       }
       case "StructDecl": {
@@ -1114,6 +1119,13 @@ export function makeMulti(name: string, closures: Closure[]): Value {
   return new MultiFn(name, byArity, variadic);
 }
 
+
+/** Make a `///` docstring reachable from the value itself (`doc(f)`, `doc(Point)`). */
+function attachDoc(v: Value, doc: string | null) {
+  if (doc === null || v === null || typeof v !== "object") return;
+  const target = v instanceof Closure ? v.proto : v;
+  (target as { doc?: string }).doc = doc;
+}
 
 function locOf(e: Expr): Loc {
   return e.loc;
