@@ -17,7 +17,7 @@ import { PersistentSet } from "./collections/set.ts";
 import { cpAt } from "./strings.ts";
 import { BeagleRuntimeError, BeagleThrow, runtimeError, typeError } from "./errors.ts";
 import type { VM } from "./vm.ts";
-import { makeIterator, type BeagleIterator } from "./iterate.ts";
+import { IterBase, makeIterator, type BeagleIterator } from "./iterate.ts";
 import { typeKeyOf, typeNameOf } from "./types.ts";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -48,6 +48,12 @@ export function removeFrames(fiber: Fiber, i: number): Frame[] {
 export function resumeContinuation(fiber: Fiber, k: Continuation, v: Value) {
   for (const f of k.frames) {
     const c = f.clone();
+    // a `for` loop's iterator is mutable state of the frame: each copy gets its own
+    const regs = c.regs;
+    for (let i = 0, n = c.sp; i < n; i++) {
+      const r = regs[i];
+      if (r instanceof IterBase) regs[i] = r.fork();
+    }
     if (c.kind === FrameKind.Binding) fiber.bindings++;
     fiber.frames.push(c);
   }
@@ -114,9 +120,18 @@ function describeForCall(v: Value): string {
   return typeNameOf(v);
 }
 
+/** Can `fn` take `n` arguments? (Builtins and others are assumed to.) */
+function acceptsArity(fn: Value, n: number): boolean {
+  if (fn instanceof Closure) return fn.proto.variadic ? n >= fn.proto.nparams : n === fn.proto.nparams;
+  if (fn instanceof MultiFn) return fn.byArity[n] !== undefined || (fn.variadic !== null && n >= fn.variadic.proto.nparams);
+  return true;
+}
+
 export function dispatch(pm: ProtocolMethod, args: Value[]): Value {
   const self = args[0];
-  const impl = pm.impls.get(typeKeyOf(self)) ?? (self instanceof Struct && self.type.enumType ? pm.impls.get(self.type) : undefined) ?? pm.defaultImpl;
+  let impl = pm.impls.get(typeKeyOf(self)) ?? (self instanceof Struct && self.type.enumType ? pm.impls.get(self.type) : undefined) ?? pm.defaultImpl;
+  // A type may implement only some arities; the protocol's default body covers the rest.
+  if (impl && impl !== pm.defaultImpl && pm.defaultImpl && !acceptsArity(impl, args.length) && acceptsArity(pm.defaultImpl, args.length)) impl = pm.defaultImpl;
   if (impl === null || impl === undefined) {
     typeError(`Function not implemented for ${typeNameOf(self)} value: ${formatValue(self, 0)}`);
   }
