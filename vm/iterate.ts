@@ -12,47 +12,90 @@ import type { VM } from "./vm.ts";
 
 export interface BeagleIterator {
   next(): Value | undefined;
+  /** An independent iterator at the same position (for multi-shot continuations). */
+  fork(): BeagleIterator;
 }
 
-class VecIter implements BeagleIterator {
+/** Base class of our iterators, so a frame copy can find them among its registers. */
+export abstract class IterBase implements BeagleIterator {
+  abstract next(): Value | undefined;
+  abstract fork(): BeagleIterator;
+}
+
+class VecIter extends IterBase {
   private i = 0;
-  constructor(private readonly v: PersistentVector) {}
+  constructor(private readonly v: PersistentVector) {
+    super();
+  }
   next(): Value | undefined {
     return this.i < this.v.count ? this.v.get(this.i++) : undefined;
   }
+  fork(): BeagleIterator {
+    const it = new VecIter(this.v);
+    it.i = this.i;
+    return it;
+  }
 }
 
-class RangeIter implements BeagleIterator {
+class RangeIter extends IterBase {
   constructor(
     private cur: number,
     private readonly end: number,
     private readonly step: number,
-  ) {}
+  ) {
+    super();
+  }
   next(): Value | undefined {
     if (this.step > 0 ? this.cur >= this.end : this.cur <= this.end) return undefined;
     const v = this.cur;
     this.cur += this.step;
     return v;
   }
+  fork(): BeagleIterator {
+    return new RangeIter(this.cur, this.end, this.step);
+  }
 }
 
-class JsIter implements BeagleIterator {
+class JsIter extends IterBase {
+  /** once forked, the remaining elements live here, shared (read-only) by the forks */
+  private buf: Value[] | null = null;
+  private i = 0;
   constructor(
-    private readonly it: Iterator<Value>,
+    private readonly it: Iterator<Value> | null,
     private readonly map: (v: Value) => Value = (v) => v,
-  ) {}
+  ) {
+    super();
+  }
   next(): Value | undefined {
-    const r = this.it.next();
+    if (this.buf) return this.i < this.buf.length ? this.buf[this.i++] : undefined;
+    const r = this.it!.next();
     return r.done ? undefined : this.map(r.value);
+  }
+  fork(): BeagleIterator {
+    if (!this.buf) {
+      const rest: Value[] = [];
+      for (let r = this.it!.next(); !r.done; r = this.it!.next()) rest.push(this.map(r.value));
+      this.buf = rest;
+      this.i = 0;
+    }
+    const f = new JsIter(null);
+    f.buf = this.buf;
+    f.i = this.i;
+    return f;
   }
 }
 
 /** Iterates a user Seq by calling its `first`/`next` protocol methods synchronously. */
-class SeqIter implements BeagleIterator {
+class SeqIter extends IterBase {
   constructor(
     private readonly vm: VM,
     private seq: Value,
-  ) {}
+  ) {
+    super();
+  }
+  fork(): BeagleIterator {
+    return new SeqIter(this.vm, this.seq);
+  }
   next(): Value | undefined {
     if (this.seq === null) return undefined;
     const core = this.vm.core;
