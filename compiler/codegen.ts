@@ -344,7 +344,8 @@ export class CodeGen {
     collectBoxed(a.body, boxed);
     for (const p of a.params) collectBoxedPattern(p, boxed);
     const fs = new FnState(parent, name, this.ns.name, this.file, fn.name, isThunk, boxed);
-    fs.proto.line = a.loc.line;
+    // a boundary body reports errors at its home function's header, as inline code would
+    fs.proto.line = isThunk && parent ? parent.proto.line : a.loc.line;
     fs.curLoc = a.loc;
     const saved = this.fs;
     this.fs = fs;

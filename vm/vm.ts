@@ -99,7 +99,8 @@ export class VM {
   /** Convert whatever a builtin or op threw into the Beagle value to throw. */
   errorToValue(e: unknown, frame: Frame | undefined, pc: number): Value {
     if (e instanceof BeagleThrow) return e.value;
-    const where = frame ? `${frame.closure.proto.qualifiedName} (${frame.closure.proto.file}:${frame.closure.proto.lines[pc] || frame.closure.proto.line})` : "unknown";
+    // As upstream: the line of the function's header (top-level code: the failing line).
+    const where = frame ? `${frame.closure.proto.qualifiedName} (${frame.closure.proto.file}:${frame.closure.proto.line || frame.closure.proto.lines[pc]})` : "unknown";
     if (e instanceof BeagleRuntimeError) return this.systemError(e.kind, e.message, where);
     if (e instanceof RangeError && /call stack/i.test(e.message)) return this.systemError("RuntimeError", "Stack overflow", where);
     if (process.env.BEAGLE_DEBUG) throw e;
