@@ -90,10 +90,17 @@ function eq(a: Value, b: Value, strict: boolean): boolean {
   }
 }
 
+type HashCache = { lo: number; hi: number } | null;
+
+/** Both hashes known and different: the values cannot be key-equal. */
+function differentHashes(a: HashCache, b: HashCache): boolean {
+  return a !== null && b !== null && (a.lo !== b.lo || a.hi !== b.hi);
+}
+
 function vecEq(a: PersistentVector, b: PersistentVector, strict: boolean): boolean {
   const n = a.count;
   if (n !== b.count) return false;
-  if (a._hashed && b._hashed && (a._hlo !== b._hlo || a._hhi !== b._hhi) && strict) return false;
+  if (strict && differentHashes(a._hash, b._hash)) return false;
   for (let i = 0; i < n; i += 32) {
     const ca = a.arrayFor(i), cb = b.arrayFor(i);
     if (ca === cb) continue;
@@ -110,7 +117,7 @@ const MISSING = Symbol("missing");
 
 function mapEq(a: PersistentMap, b: PersistentMap, strict: boolean): boolean {
   if (a.count !== b.count) return false;
-  if (strict && a._hashed && b._hashed && (a._hlo !== b._hlo || a._hhi !== b._hhi)) return false;
+  if (strict && differentHashes(a._hash, b._hash)) return false;
   for (const [k, v] of a) {
     const w = b.get(k, MISSING);
     if (w === MISSING) return false;
@@ -121,7 +128,7 @@ function mapEq(a: PersistentMap, b: PersistentMap, strict: boolean): boolean {
 
 function setEq(a: PersistentSet, b: PersistentSet): boolean {
   if (a.count !== b.count) return false;
-  if (a._hashed && b._hashed && (a._hlo !== b._hlo || a._hhi !== b._hhi)) return false;
+  if (differentHashes(a._hash, b._hash)) return false;
   for (const x of a) if (!b.has(x)) return false;
   return true;
 }

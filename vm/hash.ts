@@ -50,38 +50,92 @@ const V2L = 0x6e657261 | 0, V2H = 0x6c796765 | 0;
 const V3L = 0x79746573 | 0, V3H = 0x74656462 | 0;
 
 /**
- * SipHash-1-3 (keys 0) of one 8-byte message (mlo, mhi). Returns the low half,
- * sets HI. All state in locals: this is the Int/Float hot path.
+ * SipHash-1-3 (keys 0) of one 8-byte message (mlo, mhi): the Int/Float hot
+ * path. Returns the low half, sets HI. Unrolled, all state in int32 locals
+ * (a 64-bit add is two int32 adds with a branchless carry: a data-dependent
+ * branch there mispredicts and doubles the cost).
  */
 function sip8(mlo: number, mhi: number): number {
   let v0l = V0L, v0h = V0H, v1l = V1L, v1h = V1H, v2l = V2L, v2h = V2H;
   let v3l = V3L ^ mlo, v3h = V3H ^ mhi;
   let t = 0;
-  // 1 compression round for the message block, 1 for the length block
-  // (b = 8 << 56), then 3 finalisation rounds: 5 rounds, message xors between.
-  for (let r = 0; r < 5; r++) {
-    if (r === 1) {
-      v0l ^= mlo; v0h ^= mhi;
-      v3h ^= 0x08000000; // b = 8 << 56
-    } else if (r === 2) {
-      v0h ^= 0x08000000;
-      v2l ^= 0xff;
-    }
-    t = (v0l >>> 0) + (v1l >>> 0); v0h = (v0h + v1h + (t > 0xffffffff ? 1 : 0)) | 0; v0l = t | 0;
-    t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-    v1l ^= v0l; v1h ^= v0h;
-    t = v0l; v0l = v0h; v0h = t;
-    t = (v2l >>> 0) + (v3l >>> 0); v2h = (v2h + v3h + (t > 0xffffffff ? 1 : 0)) | 0; v2l = t | 0;
-    t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-    v3l ^= v2l; v3h ^= v2h;
-    t = (v0l >>> 0) + (v3l >>> 0); v0h = (v0h + v3h + (t > 0xffffffff ? 1 : 0)) | 0; v0l = t | 0;
-    t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-    v3l ^= v0l; v3h ^= v0h;
-    t = (v2l >>> 0) + (v1l >>> 0); v2h = (v2h + v1h + (t > 0xffffffff ? 1 : 0)) | 0; v2l = t | 0;
-    t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-    v1l ^= v2l; v1h ^= v2h;
-    t = v2l; v2l = v2h; v2h = t;
-  }
+  // message block: 1 round
+  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+  v1l ^= v0l; v1h ^= v0h;
+  t = v0l; v0l = v0h; v0h = t;
+  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+  v3l ^= v2l; v3h ^= v2h;
+  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+  v3l ^= v0l; v3h ^= v0h;
+  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+  v1l ^= v2l; v1h ^= v2h;
+  t = v2l; v2l = v2h; v2h = t;
+  v0l ^= mlo; v0h ^= mhi;
+  // final block b = 8 << 56: 1 round
+  v3h ^= 0x08000000;
+  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+  v1l ^= v0l; v1h ^= v0h;
+  t = v0l; v0l = v0h; v0h = t;
+  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+  v3l ^= v2l; v3h ^= v2h;
+  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+  v3l ^= v0l; v3h ^= v0h;
+  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+  v1l ^= v2l; v1h ^= v2h;
+  t = v2l; v2l = v2h; v2h = t;
+  v0h ^= 0x08000000;
+  // finalisation: 3 rounds
+  v2l ^= 0xff;
+  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+  v1l ^= v0l; v1h ^= v0h;
+  t = v0l; v0l = v0h; v0h = t;
+  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+  v3l ^= v2l; v3h ^= v2h;
+  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+  v3l ^= v0l; v3h ^= v0h;
+  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+  v1l ^= v2l; v1h ^= v2h;
+  t = v2l; v2l = v2h; v2h = t;
+  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+  v1l ^= v0l; v1h ^= v0h;
+  t = v0l; v0l = v0h; v0h = t;
+  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+  v3l ^= v2l; v3h ^= v2h;
+  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+  v3l ^= v0l; v3h ^= v0h;
+  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+  v1l ^= v2l; v1h ^= v2h;
+  t = v2l; v2l = v2h; v2h = t;
+  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+  v1l ^= v0l; v1h ^= v0h;
+  t = v0l; v0l = v0h; v0h = t;
+  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+  v3l ^= v2l; v3h ^= v2h;
+  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+  v3l ^= v0l; v3h ^= v0h;
+  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+  v1l ^= v2l; v1h ^= v2h;
+  t = v2l; v2l = v2h; v2h = t;
   HI = v0h ^ v1h ^ v2h ^ v3h;
   return v0l ^ v1l ^ v2l ^ v3l;
 }
@@ -107,8 +161,9 @@ function word(i: number): number {
 }
 
 /**
- * SipHash-c-d of BUF[0..len) with the given initial state. Pads BUF with
- * zeros up to the next 8-byte boundary. Returns the low half, sets HI.
+ * SipHash-c-d of BUF[0..len) with the given initial state (tests, other
+ * keys). Pads BUF with zeros to the next 8-byte boundary. Returns the low
+ * half, sets HI.
  */
 function sipBuf(
   len: number, c: number, d: number,
@@ -120,23 +175,22 @@ function sipBuf(
   let v0l = i0l, v0h = i0h, v1l = i1l, v1h = i1h, v2l = i2l, v2h = i2h, v3l = i3l, v3h = i3h;
   let t = 0;
   const blocks = len >>> 3;
-  // block index `blocks` is the final block: tail bytes + (len & 0xff) << 56
   for (let b = 0; b <= blocks; b++) {
     const mlo = word(2 * b);
     const mhi = b === blocks ? word(2 * b + 1) | ((len & 0xff) << 24) : word(2 * b + 1);
     v3l ^= mlo; v3h ^= mhi;
     for (let r = 0; r < c; r++) {
-      t = (v0l >>> 0) + (v1l >>> 0); v0h = (v0h + v1h + (t > 0xffffffff ? 1 : 0)) | 0; v0l = t | 0;
+      t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
       t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
       v1l ^= v0l; v1h ^= v0h;
       t = v0l; v0l = v0h; v0h = t;
-      t = (v2l >>> 0) + (v3l >>> 0); v2h = (v2h + v3h + (t > 0xffffffff ? 1 : 0)) | 0; v2l = t | 0;
+      t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
       t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
       v3l ^= v2l; v3h ^= v2h;
-      t = (v0l >>> 0) + (v3l >>> 0); v0h = (v0h + v3h + (t > 0xffffffff ? 1 : 0)) | 0; v0l = t | 0;
+      t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
       t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
       v3l ^= v0l; v3h ^= v0h;
-      t = (v2l >>> 0) + (v1l >>> 0); v2h = (v2h + v1h + (t > 0xffffffff ? 1 : 0)) | 0; v2l = t | 0;
+      t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
       t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
       v1l ^= v2l; v1h ^= v2h;
       t = v2l; v2l = v2h; v2h = t;
@@ -145,17 +199,17 @@ function sipBuf(
   }
   v2l ^= 0xff;
   for (let r = 0; r < d; r++) {
-    t = (v0l >>> 0) + (v1l >>> 0); v0h = (v0h + v1h + (t > 0xffffffff ? 1 : 0)) | 0; v0l = t | 0;
+    t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
     t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
     v1l ^= v0l; v1h ^= v0h;
     t = v0l; v0l = v0h; v0h = t;
-    t = (v2l >>> 0) + (v3l >>> 0); v2h = (v2h + v3h + (t > 0xffffffff ? 1 : 0)) | 0; v2l = t | 0;
+    t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
     t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
     v3l ^= v2l; v3h ^= v2h;
-    t = (v0l >>> 0) + (v3l >>> 0); v0h = (v0h + v3h + (t > 0xffffffff ? 1 : 0)) | 0; v0l = t | 0;
+    t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
     t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
     v3l ^= v0l; v3h ^= v0h;
-    t = (v2l >>> 0) + (v1l >>> 0); v2h = (v2h + v1h + (t > 0xffffffff ? 1 : 0)) | 0; v2l = t | 0;
+    t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
     t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
     v1l ^= v2l; v1h ^= v2h;
     t = v2l; v2l = v2h; v2h = t;
@@ -164,8 +218,78 @@ function sipBuf(
   return v0l ^ v1l ^ v2l ^ v3l;
 }
 
+/** SipHash-1-3 (keys 0) of BUF[0..len), unrolled. Returns the low half, sets HI. */
 function sip13Buf(len: number): number {
-  return sipBuf(len, 1, 3, V0L, V0H, V1L, V1H, V2L, V2H, V3L, V3H);
+  ensure(len + 8);
+  for (let p = len, e = ((len >>> 3) + 1) << 3; p < e; p++) BUF[p] = 0;
+  let v0l = V0L, v0h = V0H, v1l = V1L, v1h = V1H, v2l = V2L, v2h = V2H, v3l = V3L, v3h = V3H;
+  let t = 0;
+  const blocks = len >>> 3;
+  for (let b = 0; b <= blocks; b++) {
+    const mlo = word(2 * b);
+    const mhi = b === blocks ? word(2 * b + 1) | ((len & 0xff) << 24) : word(2 * b + 1);
+    v3l ^= mlo; v3h ^= mhi;
+    t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+    t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+    v1l ^= v0l; v1h ^= v0h;
+    t = v0l; v0l = v0h; v0h = t;
+    t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+    t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+    v3l ^= v2l; v3h ^= v2h;
+    t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+    t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+    v3l ^= v0l; v3h ^= v0h;
+    t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+    t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+    v1l ^= v2l; v1h ^= v2h;
+    t = v2l; v2l = v2h; v2h = t;
+    v0l ^= mlo; v0h ^= mhi;
+  }
+  v2l ^= 0xff;
+  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+  v1l ^= v0l; v1h ^= v0h;
+  t = v0l; v0l = v0h; v0h = t;
+  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+  v3l ^= v2l; v3h ^= v2h;
+  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+  v3l ^= v0l; v3h ^= v0h;
+  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+  v1l ^= v2l; v1h ^= v2h;
+  t = v2l; v2l = v2h; v2h = t;
+  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+  v1l ^= v0l; v1h ^= v0h;
+  t = v0l; v0l = v0h; v0h = t;
+  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+  v3l ^= v2l; v3h ^= v2h;
+  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+  v3l ^= v0l; v3h ^= v0h;
+  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+  v1l ^= v2l; v1h ^= v2h;
+  t = v2l; v2l = v2h; v2h = t;
+  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+  v1l ^= v0l; v1h ^= v0h;
+  t = v0l; v0l = v0h; v0h = t;
+  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+  v3l ^= v2l; v3h ^= v2h;
+  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+  v3l ^= v0l; v3h ^= v0h;
+  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+  v1l ^= v2l; v1h ^= v2h;
+  t = v2l; v2l = v2h; v2h = t;
+  HI = v0h ^ v1h ^ v2h ^ v3h;
+  return v0l ^ v1l ^ v2l ^ v3l;
 }
 
 function toU64(lo: number, hi: number): bigint {
@@ -214,10 +338,135 @@ function writeUtf8(s: string, off: number): number {
   return off + n;
 }
 
+let ASCII_OK = true;
+
+/**
+ * SipHash-1-3 of an ASCII string's bytes followed by 0xFF, reading message
+ * words straight from charCodeAt (no scratch buffer). Sets ASCII_OK to false,
+ * and the result is meaningless, when a non-ASCII unit was met.
+ */
+function sipAsciiFF(s: string): number {
+  const n = s.length;
+  const len = n + 1;
+  let v0l = V0L, v0h = V0H, v1l = V1L, v1h = V1H, v2l = V2L, v2h = V2H, v3l = V3L, v3h = V3H;
+  let t = 0;
+  let bad = 0;
+  const full = len >>> 3; // number of full 8-byte blocks
+  let p = 0;
+  for (let b = 0; b < full; b++, p += 8) {
+    let mlo: number, mhi: number;
+    if (p + 8 <= n) {
+      const c0 = s.charCodeAt(p), c1 = s.charCodeAt(p + 1), c2 = s.charCodeAt(p + 2), c3 = s.charCodeAt(p + 3);
+      const c4 = s.charCodeAt(p + 4), c5 = s.charCodeAt(p + 5), c6 = s.charCodeAt(p + 6), c7 = s.charCodeAt(p + 7);
+      bad |= c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7;
+      mlo = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+      mhi = c4 | (c5 << 8) | (c6 << 16) | (c7 << 24);
+    } else {
+      // the block holding the 0xFF terminator as its last byte (n = p + 7)
+      mlo = 0; mhi = 0;
+      for (let j = 0; j < 8; j++) {
+        const c = p + j < n ? s.charCodeAt(p + j) : 0xff;
+        if (p + j < n) bad |= c;
+        if (j < 4) mlo |= c << (8 * j);
+        else mhi |= c << (8 * (j - 4));
+      }
+    }
+    v3l ^= mlo; v3h ^= mhi;
+    t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+    t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+    v1l ^= v0l; v1h ^= v0h;
+    t = v0l; v0l = v0h; v0h = t;
+    t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+    t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+    v3l ^= v2l; v3h ^= v2h;
+    t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+    t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+    v3l ^= v0l; v3h ^= v0h;
+    t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+    t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+    v1l ^= v2l; v1h ^= v2h;
+    t = v2l; v2l = v2h; v2h = t;
+    v0l ^= mlo; v0h ^= mhi;
+  }
+  // final block: the remaining 0..7 bytes (0xFF included when it falls here) and len << 56
+  let mlo = 0, mhi = (len & 0xff) << 24;
+  for (let j = 0; p + j < len; j++) {
+    const c = p + j < n ? s.charCodeAt(p + j) : 0xff;
+    if (p + j < n) bad |= c;
+    if (j < 4) mlo |= c << (8 * j);
+    else mhi |= c << (8 * (j - 4));
+  }
+  v3l ^= mlo; v3h ^= mhi;
+  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+  v1l ^= v0l; v1h ^= v0h;
+  t = v0l; v0l = v0h; v0h = t;
+  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+  v3l ^= v2l; v3h ^= v2h;
+  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+  v3l ^= v0l; v3h ^= v0h;
+  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+  v1l ^= v2l; v1h ^= v2h;
+  t = v2l; v2l = v2h; v2h = t;
+  v0l ^= mlo; v0h ^= mhi;
+  v2l ^= 0xff;
+  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+  v1l ^= v0l; v1h ^= v0h;
+  t = v0l; v0l = v0h; v0h = t;
+  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+  v3l ^= v2l; v3h ^= v2h;
+  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+  v3l ^= v0l; v3h ^= v0h;
+  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+  v1l ^= v2l; v1h ^= v2h;
+  t = v2l; v2l = v2h; v2h = t;
+  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+  v1l ^= v0l; v1h ^= v0h;
+  t = v0l; v0l = v0h; v0h = t;
+  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+  v3l ^= v2l; v3h ^= v2h;
+  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+  v3l ^= v0l; v3h ^= v0h;
+  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+  v1l ^= v2l; v1h ^= v2h;
+  t = v2l; v2l = v2h; v2h = t;
+  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
+  v1l ^= v0l; v1h ^= v0h;
+  t = v0l; v0l = v0h; v0h = t;
+  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
+  v3l ^= v2l; v3h ^= v2h;
+  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
+  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
+  v3l ^= v0l; v3h ^= v0h;
+  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
+  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
+  v1l ^= v2l; v1h ^= v2h;
+  t = v2l; v2l = v2h; v2h = t;
+  ASCII_OK = bad < 0x80;
+  HI = v0h ^ v1h ^ v2h ^ v3h;
+  return v0l ^ v1l ^ v2l ^ v3l;
+}
+
 function hashString(s: string): number {
-  const end = writeUtf8(s, 0);
-  BUF[end] = 0xff;
-  const lo = sip13Buf(end + 1);
+  let lo = sipAsciiFF(s);
+  if (!ASCII_OK) {
+    const end = writeUtf8(s, 0);
+    BUF[end] = 0xff;
+    lo = sip13Buf(end + 1);
+  }
   const hi = HI & 0x1fffffff; // masked to 61 bits
   if (lo === 0 && hi === 0) {
     HI = 0;
@@ -255,6 +504,12 @@ function hashFloat(x: number): number {
   F64[0] = x;
   return LITTLE_ENDIAN ? sip8(F64W[0]!, F64W[1]!) : sip8(F64W[1]!, F64W[0]!);
 }
+
+// Hashes of the Ints 0..65535, filled on first use (the usual map keys;
+// a table read is ~10x cheaper than SipHash).
+const SMALL_LO = new Int32Array(65536);
+const SMALL_HI = new Int32Array(65536);
+const SMALL_DONE = new Uint8Array(65536);
 
 function hashInt(n: number): number {
   if ((n | 0) === n) return sip8(n << 3, n >> 29);
@@ -305,9 +560,10 @@ function hashStruct(s: Struct): number {
 }
 
 function hashVector(v: PersistentVector): number {
-  if (v._hashed) {
-    HI = v._hhi;
-    return v._hlo;
+  const cached = v._hash;
+  if (cached !== null) {
+    HI = cached.hi;
+    return cached.lo;
   }
   const n = v.count;
   const words: number[] = [TAG_VECTOR, n];
@@ -316,16 +572,15 @@ function hashVector(v: PersistentVector): number {
     for (let j = 0, e = Math.min(32, n - i); j < e; j++) words.push(hashValue(chunk[j]), HI);
   }
   const lo = hashWords(words);
-  v._hlo = lo;
-  v._hhi = HI;
-  v._hashed = true;
+  v._hash = { lo, hi: HI };
   return lo;
 }
 
 function hashMap(m: PersistentMap): number {
-  if (m._hashed) {
-    HI = m._hhi;
-    return m._hlo;
+  const cached = m._hash;
+  if (cached !== null) {
+    HI = cached.hi;
+    return cached.lo;
   }
   // Order-independent: wrapping sums of per-entry hashes.
   let sumLo = 0, sumHi = 0;
@@ -338,16 +593,15 @@ function hashMap(m: PersistentMap): number {
     sumHi = (sumHi + HI) | 0;
   });
   const lo = hashWords([TAG_MAP, m.count, sumLo, sumHi]);
-  m._hlo = lo;
-  m._hhi = HI;
-  m._hashed = true;
+  m._hash = { lo, hi: HI };
   return lo;
 }
 
 function hashSet(s: PersistentSet): number {
-  if (s._hashed) {
-    HI = s._hhi;
-    return s._hlo;
+  const cached = s._hash;
+  if (cached !== null) {
+    HI = cached.hi;
+    return cached.lo;
   }
   let sumLo = 0, sumHi = 0;
   for (const e of s) {
@@ -356,9 +610,7 @@ function hashSet(s: PersistentSet): number {
     sumHi = (sumHi + HI) | 0;
   }
   const lo = hashWords([TAG_SET, s.count, sumLo, sumHi]);
-  s._hlo = lo;
-  s._hhi = HI;
-  s._hashed = true;
+  s._hash = { lo, hi: HI };
   return lo;
 }
 
@@ -391,9 +643,23 @@ interface CustomHash {
 export function hashValue(v: Value): number {
   switch (typeof v) {
     case "number":
-      if (Number.isInteger(v) && v !== 0) return hashInt(v);
-      if (v === 0 && !Object.is(v, -0)) return hashInt(0);
-      return hashFloat(v);
+      if ((v | 0) === v) {
+        if (v >>> 16 === 0 && (v !== 0 || !Object.is(v, -0))) {
+          // 0 <= v < 65536: memoised
+          if (SMALL_DONE[v] !== 0) {
+            HI = SMALL_HI[v]!;
+            return SMALL_LO[v]!;
+          }
+          const lo = sip8(v << 3, 0);
+          SMALL_LO[v] = lo;
+          SMALL_HI[v] = HI;
+          SMALL_DONE[v] = 1;
+          return lo;
+        }
+        if (v !== 0) return sip8(v << 3, v >> 29); // other int32s
+        return hashFloat(v); // a raw -0 is Float -0.0
+      }
+      return Number.isInteger(v) ? hashInt(v) : hashFloat(v);
     case "string":
       return hashString(v);
     case "boolean":

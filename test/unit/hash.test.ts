@@ -104,6 +104,34 @@ describe("Beagle hash of each kind = upstream", () => {
     expect(hash64(-0)).toBe(hash64(mkFloat(-0))); // a raw -0 is a Float
   });
 
+  test("every string length 0..70 (ASCII path) and with a non-ASCII tail (buffer path)", () => {
+    const ref = (s: string) => {
+      const enc = new TextEncoder().encode(s);
+      const b = new Uint8Array(enc.length + 1);
+      b.set(enc);
+      b[enc.length] = 0xff;
+      const h = siphash(b) & M61;
+      return h === 0n ? 1n : h;
+    };
+    for (let n = 0; n <= 70; n++) {
+      const s = Array.from({ length: n }, (_, i) => String.fromCharCode(33 + ((i * 7) % 90))).join("");
+      expect(hash64(s)).toBe(ref(s));
+      expect(hash64(s + "é")).toBe(ref(s + "é"));
+      expect(hash64("😊" + s)).toBe(ref("😊" + s));
+    }
+  });
+
+  test("Int hashes: memoised range, int32, beyond int32, both signs", () => {
+    const ref = (b: bigint) => {
+      const m = BigInt.asUintN(64, b << 3n);
+      return siphash(new Uint8Array(8).map((_, i) => Number((m >> BigInt(8 * i)) & 0xffn)));
+    };
+    for (const n of [0, 1, 65535, 65536, -1, -65536, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 40 + 3, -(2 ** 52)]) {
+      expect(hash64(n)).toBe(ref(BigInt(n)));
+      expect(hash64(n)).toBe(ref(BigInt(n))); // memoised second read
+    }
+  });
+
   test("long and non-ASCII strings", () => {
     const long = "x".repeat(5000) + "é" + "😊".repeat(100);
     expect(hash64(long)).toBe(hash64(long.slice(0)));

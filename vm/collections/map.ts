@@ -262,20 +262,20 @@ function lookup(root: BitmapNode | null, key: Value, notFound: Value): Value {
   let shift = 0;
   for (;;) {
     if (node instanceof BitmapNode) {
-      const bit = 1 << digit(lo, hi, shift);
+      const bit = 1 << (shift < 30 ? (lo >>> shift) & 31 : digit(lo, hi, shift));
       const dm = node.datamap;
-      if (dm & bit) {
+      if ((dm & bit) !== 0) {
+        const arr = node.arr;
         const idx = 2 * popcount(dm & (bit - 1));
-        return sameKey(node.arr[idx], key) ? node.arr[idx + 1] : notFound;
+        const k = arr[idx];
+        return (k === key && (k !== 0 || Object.is(k, key))) || equalKeys(k, key) ? arr[idx + 1] : notFound;
       }
       const nm: number = node.nodemap;
-      if (nm & bit) {
-        const arr: Value[] = node.arr;
-        node = arr[arr.length - 1 - popcount(nm & (bit - 1))];
-        shift += 5;
-        continue;
-      }
-      return notFound;
+      if ((nm & bit) === 0) return notFound;
+      const arr: Value[] = node.arr;
+      node = arr[arr.length - 1 - popcount(nm & (bit - 1))];
+      shift += 5;
+      continue;
     }
     if (lo !== node.hlo || hi !== node.hhi) return notFound;
     const arr = node.arr;
@@ -308,10 +308,8 @@ function forEachNode(node: Node, fn: (v: Value, k: Value) => void): void {
 export class PersistentMap {
   static EMPTY: PersistentMap;
 
-  /** hash cache (vm/hash.ts) */
-  _hashed = false;
-  _hlo = 0;
-  _hhi = 0;
+  /** hash cache, filled by vm/hash.ts: the 64-bit hash as int32 halves */
+  _hash: { lo: number; hi: number } | null = null;
 
   constructor(
     readonly count: number,

@@ -12,10 +12,8 @@ export class PersistentSet {
     return EMPTY_SET ?? (EMPTY_SET = new PersistentSet(PersistentMap.EMPTY));
   }
 
-  /** hash cache (vm/hash.ts) */
-  _hashed = false;
-  _hlo = 0;
-  _hhi = 0;
+  /** hash cache, filled by vm/hash.ts: the 64-bit hash as int32 halves */
+  _hash: { lo: number; hi: number } | null = null;
 
   constructor(readonly map: PersistentMap) {}
 

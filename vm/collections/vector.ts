@@ -22,10 +22,8 @@ function newPath(level: number, node: Value[]): Value[] {
 export class PersistentVector {
   static EMPTY: PersistentVector;
 
-  /** hash cache (vm/hash.ts) */
-  _hashed = false;
-  _hlo = 0;
-  _hhi = 0;
+  /** hash cache, filled by vm/hash.ts: the 64-bit hash as int32 halves */
+  _hash: { lo: number; hi: number } | null = null;
 
   constructor(
     readonly count: number,
