@@ -15,6 +15,7 @@ import { FnProto, Label, Op } from "../vm/bytecode.ts";
 import { Closure, MultiFn, Namespace, Protocol, ProtocolMethod, Var } from "../vm/objects.ts";
 import { EnumType, Keyword, StructType, TypeDescriptor, mkFloat, type Value } from "../vm/values.ts";
 import { BeagleSyntaxError } from "./diagnostics.ts";
+import { BeagleRuntimeError } from "../vm/errors.ts";
 
 /** What the code generator needs from the runtime. */
 export interface CompilerHost {
@@ -103,6 +104,8 @@ export class CodeGen {
     private readonly host: CompilerHost,
     private readonly file: string,
     private readonly source: string,
+    /** compile top-level function bodies on first call (the stdlib: most of it is never called) */
+    private readonly lazy = false,
   ) {}
 
   // ------------------------------------------------------------ errors
@@ -325,7 +328,7 @@ export class CodeGen {
     // self-reference: a recursive `format(x)` inside one dispatches again.
     const target = bindSelf ? fn : { ...fn, name: null };
     try {
-      const closures = target.arities.map((a) => new Closure(this.compileArity(null, target, a, name), []));
+      const closures = target.arities.map((a) => new Closure(this.lazy ? this.lazyArity(target, a, name) : this.compileArity(null, target, a, name), []));
       if (!fn.multi && closures.length === 1) return closures[0]!;
       return makeMulti(`${this.ns.name}/${name}`, closures);
     } finally {
@@ -338,6 +341,35 @@ export class CodeGen {
   }
 
   // ------------------------------------------------------------ functions
+
+  /** A prototype whose body is compiled the first time it runs (Op.CompileSelf). */
+  private lazyArity(fn: FnExpr, a: FnExpr["arities"][number], name: string): FnProto {
+    const shell = new FnProto(name, this.ns.name, this.file);
+    shell.nparams = a.params.length;
+    shell.variadic = a.rest !== null;
+    shell.line = a.loc.line;
+    shell.code = Int32Array.of(Op.CompileSelf);
+    shell.lines = Int32Array.of(a.loc.line);
+    shell.cols = Int32Array.of(a.loc.col);
+    const ns = this.ns;
+    shell.lazy = () => {
+      shell.lazy = null;
+      const saved = this.fs;
+      const savedNs = this.ns;
+      this.fs = undefined as unknown as FnState;
+      this.ns = ns;
+      try {
+        Object.assign(shell, this.compileArity(null, fn, a, name));
+      } catch (e) {
+        if (e instanceof BeagleSyntaxError) throw new BeagleRuntimeError("CompileError", `${e.file}:${e.line}:${e.col}: ${e.message}`);
+        throw e;
+      } finally {
+        this.fs = saved;
+        this.ns = savedNs;
+      }
+    };
+    return shell;
+  }
 
   private compileArity(parent: FnState | null, fn: FnExpr, a: FnExpr["arities"][number], name: string, isThunk = false): FnProto {
     const boxed = new Set<string>();

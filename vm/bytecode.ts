@@ -66,6 +66,7 @@ export const enum Op {
   Future, //             thunk -> spawn(thunk)
   MakeMulti, // n variadic   n closures (+1 variadic if flag) -> MultiFn
   PopN, // n
+  CompileSelf, //        compile this lazily compiled function, then run it
 }
 
 export const OP_NAMES: string[] = [
@@ -78,7 +79,7 @@ export const OP_NAMES: string[] = [
   "GetField", "SetField", "MakeStruct", "MakeStructSpread", "MakeVec", "MakeMap", "MakeSet",
   "Index", "ConcatN", "ToStr", "IterPrep", "IterNext", "TestType", "TestVec", "VecNth", "VecRest",
   "TestMap", "MapGet", "MatchFail", "Throw", "Perform", "Handle", "Try", "Reset", "Shift",
-  "Binding", "Future", "MakeMulti", "PopN",
+  "Binding", "Future", "MakeMulti", "PopN", "CompileSelf",
 ];
 
 /** Number of inline operands for each opcode (MakeClosure/MakeStruct are variable). */
@@ -132,6 +133,8 @@ export class FnProto {
   isThunk = false;
   /** line of the fn header, for error locations */
   line = 0;
+  /** set while the body is not compiled yet: compiles it into this proto */
+  lazy: (() => void) | null = null;
   constructor(
     readonly name: string,
     readonly ns: string,
@@ -144,6 +147,7 @@ export class FnProto {
 
 export function disassemble(proto: FnProto, seen = new Set<FnProto>()): string {
   if (seen.has(proto)) return "";
+  proto.lazy?.();
   seen.add(proto);
   const out: string[] = [];
   out.push(`fn ${proto.qualifiedName} params=${proto.nparams}${proto.variadic ? "+rest" : ""} locals=${proto.nlocals} stack=${proto.maxStack}`);

@@ -34,6 +34,7 @@ export const PUSHED = Symbol("pushed");
 
 function newFrame(c: Closure): Frame {
   const p = c.proto;
+  if (p.lazy !== null) p.lazy();
   return new Frame(c, new Array(p.nlocals + p.maxStack));
 }
 
@@ -543,6 +544,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             const argc = code[pc++]!;
             let fn = regs[sp - argc - 1];
             if (fn instanceof Closure && !fn.proto.variadic && fn.proto.nparams === argc) {
+              if (fn.proto.lazy !== null) fn.proto.lazy();
               if (--budget <= 0) {
                 // yield before the call; it is re-executed when the fiber resumes
                 frame.pc = opPc;
@@ -984,6 +986,17 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             regs = frame.regs;
             pc = frame.pc;
             sp = frame.sp;
+            break;
+          }
+          case Op.CompileSelf: {
+            // Calls compile lazy functions before building the frame; this is the
+            // fallback for a frame built some other way.
+            proto.lazy?.();
+            regs.length = proto.nlocals + proto.maxStack;
+            code = proto.code;
+            consts = proto.consts;
+            pc = 0;
+            sp = proto.nlocals;
             break;
           }
           default:

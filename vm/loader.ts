@@ -40,11 +40,11 @@ export class Loader implements CompilerHost {
       throw new BeagleSyntaxError(`Cannot resolve namespace '${name}'`, fromFile, loc.line, loc.col);
     }
     this.loaded.add(name);
-    this.runSource(found.source, found.file);
+    this.runSource(found.source, found.file, found.stdlib === true);
   }
 
   /** Candidate files for a namespace, as upstream searches them. */
-  private find(name: string, fromFile: string): { file: string; source: string } | null {
+  private find(name: string, fromFile: string): { file: string; source: string; stdlib?: boolean } | null {
     const parts = name.split(".");
     const candidates = [parts.join("/") + ".bg", name + ".bg"];
     if (parts.length > 1) candidates.push(parts.slice(1).join("/") + ".bg");
@@ -57,21 +57,21 @@ export class Loader implements CompilerHost {
       }
     }
     const src = embeddedStdlib[name + ".bg"];
-    if (src !== undefined) return { file: `stdlib/${name}.bg`, source: src };
+    if (src !== undefined) return { file: `stdlib/${name}.bg`, source: src, stdlib: true };
     return null;
   }
 
   /** Compile a whole file and run its top-level code. */
-  compile(source: string, file: string): CompiledModule {
+  compile(source: string, file: string, lazy = false): CompiledModule {
     this.vm.sources.set(file, source);
     const prog = parseProgram(source, file);
-    const mod = new CodeGen(this, file, source).compileProgram(prog);
+    const mod = new CodeGen(this, file, source, lazy && !process.env.BEAGLE_EAGER).compileProgram(prog);
     this.loaded.add(mod.ns.name);
     return mod;
   }
 
-  runSource(source: string, file: string): CompiledModule {
-    const mod = this.compile(source, file);
+  runSource(source: string, file: string, lazy = false): CompiledModule {
+    const mod = this.compile(source, file, lazy);
     this.vm.runInit(mod);
     return mod;
   }
@@ -89,6 +89,6 @@ export class Loader implements CompilerHost {
     const src = embeddedStdlib[name + ".bg"];
     if (src === undefined) return;
     this.loaded.add(name);
-    this.runSource(src, `stdlib/${name}.bg`);
+    this.runSource(src, `stdlib/${name}.bg`, true);
   }
 }
