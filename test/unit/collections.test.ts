@@ -380,6 +380,25 @@ describe("PersistentMap", () => {
     expect(m.count).toBe(0);
   });
 
+  test("transient inserts next to children (every shift case of the in-place insert)", () => {
+    // root digits (hash & 31): 0 and 9 inline; 5 holds a child (two keys); then insert at 3, 7, 12, 31
+    const mk = (id: number, d: number, deeper = 0) => new K(id, BigInt(d) | (BigInt(deeper) << 5n));
+    const base: [Value, Value][] = [
+      [mk(1, 0), 1],
+      [mk(2, 5, 1), 2],
+      [mk(3, 5, 2), 3],
+    ];
+    for (const extra of [[3], [7], [12], [31], [3, 7, 12, 31], [31, 12, 7, 3], [9, 3]]) {
+      const entries = [...base, ...extra.map((d, i): [Value, Value] => [mk(100 + i, d), 100 + i])];
+      const t = PersistentMap.from(entries);
+      let p = PersistentMap.EMPTY;
+      for (const [k, v] of entries) p = p.assoc(k, v);
+      expect([...t.entries()]).toEqual([...p.entries()]);
+      expect([...t.entries()]).toEqual(modelOrder(entries));
+      for (const [k, v] of entries) expect(t.get(k)).toBe(v);
+    }
+  });
+
   test("entries / keys / vals / forEach agree", () => {
     const m = mapOf(range(300).map((i) => `k${i}`));
     const es = [...m.entries()];
@@ -511,6 +530,7 @@ describe("PersistentSet", () => {
           expect(s.has(op.x)).toBe(op.t === "add");
         }
         const members = [...s];
+        expect(s.toArray()).toEqual(members);
         expect(members.length).toBe(model.size);
         for (const x of model.values()) expect(s.has(x)).toBe(true);
         expect(members).toEqual(modelOrder([...model.values()].map((x) => [x, true])).map(([x]) => x));

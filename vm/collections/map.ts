@@ -149,7 +149,22 @@ function bitmapAssoc(node: BitmapNode, shift: number, lo: number, hi: number, ke
   ADDED = true;
   const idx = 2 * popcount(dm & (bit - 1));
   if (edit !== null && node.edit === edit) {
-    arr.splice(idx, 0, key, val);
+    // In place. Not splice (slow), and never push `undefined`: an array of
+    // Ints has JSC's Int32 storage, which that would convert. Grow by
+    // re-pushing the last two slots, then shift.
+    const n = arr.length;
+    const moved = n - idx; // slots after the insertion point (later entries, then children)
+    if (moved === 0) {
+      arr.push(key, val);
+    } else if (moved === 1) {
+      arr.push(val, arr[idx]);
+      arr[idx] = key;
+    } else {
+      arr.push(arr[n - 2], arr[n - 1]);
+      for (let i = n - 1; i >= idx + 2; i--) arr[i] = arr[i - 2];
+      arr[idx] = key;
+      arr[idx + 1] = val;
+    }
     node.datamap = dm | bit;
     return node;
   }

@@ -43,6 +43,15 @@ export class PersistentSet {
     return m.count === 0 ? PersistentSet.EMPTY : new PersistentSet(m);
   }
 
+  /** The members in set order. */
+  toArray(): Value[] {
+    const out: Value[] = [];
+    this.map.forEach((_v, k) => {
+      out.push(k);
+    });
+    return out;
+  }
+
   /** Calls fn(member) in set order. */
   forEach(fn: (v: Value) => void): void {
     this.map.forEach((_v, k) => fn(k));
