@@ -1,0 +1,36 @@
+// poll(2) bindings. struct pollfd is { int fd; short events; short revents; }
+// = 8 bytes on every platform we support.
+import { errno, libc } from "./libc.ts";
+
+const SIZE = 8;
+
+/** A growable array of struct pollfd. */
+export class PollFdArray {
+  view: DataView;
+  capacity: number;
+  constructor(capacity = 16) {
+    this.capacity = capacity;
+    this.view = new DataView(new ArrayBuffer(capacity * SIZE));
+  }
+  ensure(n: number): void {
+    if (n <= this.capacity) return;
+    let cap = this.capacity;
+    while (cap < n) cap *= 2;
+    this.capacity = cap;
+    this.view = new DataView(new ArrayBuffer(cap * SIZE));
+  }
+  set(i: number, fd: number, events: number): void {
+    this.view.setInt32(i * SIZE, fd, true);
+    this.view.setInt16(i * SIZE + 4, events, true);
+    this.view.setInt16(i * SIZE + 6, 0, true);
+  }
+  revents(i: number): number {
+    return this.view.getUint16(i * SIZE + 6, true);
+  }
+}
+
+/** poll(2) over the first `n` entries: ready count or -errno. */
+export function pollFds(fds: PollFdArray, n: number, timeoutMs: number): number {
+  const r = libc.poll(fds.view, n, timeoutMs);
+  return r < 0 ? -errno() : r;
+}
