@@ -81,7 +81,9 @@ export function reportCompileError(e: BeagleSyntaxError, vm: VM | null, source: 
  */
 export function runMainFiber(vm: VM, fn: Value, args: Value[] | null): Fiber {
   const ambient = vm.namespaces.get("beagle.async")?.vars.get("__main__")?.value;
-  const main = ambient !== undefined ? vm.spawn(ambient, [fn, args === null ? null : PersistentVector.from(args)]) : vm.spawn(fn, args ?? []);
+  // __main__(f, arg) calls f() when arg is null, else f(arg): main takes at most one argument.
+  if (ambient !== undefined && args !== null && args.length > 1) throw new Error("runMainFiber: at most one argument");
+  const main = ambient !== undefined ? vm.spawn(ambient, [fn, args === null || args.length === 0 ? null : args[0]]) : vm.spawn(fn, args ?? []);
   main.isMain = true;
   vm.runUntilIdle((f) => {
     if (f !== main && f.error !== undefined) reportUncaught(vm, f, "Uncaught exception in thread:");

@@ -263,6 +263,17 @@ describe("disasm", () => {
     expect(text).toMatch(/TailCall 1/);
   });
 
+  test("main(args) receives the command-line arguments as one vector of strings", () => {
+    const file = join(dir, "args.bg");
+    writeFileSync(file, "fn main(args) {\n    println(args, length(args))\n}\n");
+    const beagle = resolve(import.meta.dir, "../../beagle.ts");
+    const r = Bun.spawnSync([process.execPath, beagle, file, "x", "y z"], { stdout: "pipe", stderr: "pipe" });
+    expect(r.stderr.toString()).toBe("");
+    expect(r.stdout.toString()).toBe('["x", "y z"] 2\n');
+    const none = Bun.spawnSync([process.execPath, beagle, "run", file], { stdout: "pipe", stderr: "pipe" });
+    expect(none.stdout.toString()).toBe("[] 0\n");
+  });
+
   test("`beagle disasm` reports compile errors like a run does", () => {
     const file = join(dir, "bad.bg");
     writeFileSync(file, "fn main() {\n    nope\n}\n");
