@@ -97,10 +97,10 @@ describe("file operations", () => {
   });
 
   test("errors come back as values naming the errno", () => {
-    const err = (code: string, extra: Record<string, unknown> = {}) => ({
+    const err = (code: string, extra: { path: string; dest?: string }): FileResult => ({
       ok: false,
       code,
-      errno: ERRNO[code],
+      errno: ERRNO[code]!,
       message: expect.any(String),
       ...extra,
     });
