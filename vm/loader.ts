@@ -79,9 +79,12 @@ export class Loader implements CompilerHost {
   /** Compile `eval` code in the program's namespace. */
   compileEval(code: string): CompiledModule {
     const ns = this.vm.currentNamespace;
-    const src = `namespace ${ns}\n${code}`;
-    const prog = parseProgram(src, "<eval>");
-    return new CodeGen(this, "<eval>", src).compileProgram(prog);
+    // The code itself is the source (so error positions are the code's own);
+    // it runs in the current namespace and sees that namespace's aliases.
+    const prog = parseProgram(code, "<eval>", { aliases: this.vm.namespace(ns).aliases.keys() });
+    prog.body.unshift({ k: "Namespace", name: ns, loc: { line: 1, col: 1 } });
+    this.vm.sources.set("<eval>", code);
+    return new CodeGen(this, "<eval>", code).compileProgram(prog);
   }
 
   loadStdlib(name: string) {

@@ -6,6 +6,8 @@ import { Builtin, Closure, Fiber, FiberState, Frame, Intrinsic, Namespace, type 
 import { EnumType, Struct, type Value } from "./values.ts";
 import { BeagleRuntimeError, BeagleThrow, type SystemErrorKind } from "./errors.ts";
 import { RunResult, callValue, deliver, execute, PUSHED } from "./interp.ts";
+import { BeagleSyntaxError } from "../compiler/diagnostics.ts";
+import { CompileError } from "../compiler/codegen.ts";
 
 /** Instructions (calls and backward jumps) a fiber runs before others get a turn. */
 const TIME_SLICE = 20_000;
@@ -102,6 +104,10 @@ export class VM {
     // As upstream: the line of the function's header (top-level code: the failing line).
     const where = frame ? `${frame.closure.proto.qualifiedName} (${frame.closure.proto.file}:${frame.closure.proto.line || frame.closure.proto.lines[pc]})` : "unknown";
     if (e instanceof BeagleRuntimeError) return this.systemError(e.kind, e.message, where);
+    // eval (or a `use` it triggers) failed to compile: catchable like any runtime error
+    if (e instanceof BeagleSyntaxError) {
+      return this.systemError(e instanceof CompileError ? "CompileError" : "ParseError", `${e.file}:${e.line}:${e.col}: ${e.message}`, where);
+    }
     if (e instanceof RangeError && /call stack/i.test(e.message)) return this.systemError("RuntimeError", "Stack overflow", where);
     if (process.env.BEAGLE_DEBUG) throw e;
     const msg = e instanceof Error ? e.message : String(e);
