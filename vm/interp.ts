@@ -133,7 +133,8 @@ export function dispatch(pm: ProtocolMethod, args: Value[]): Value {
   let impl = pm.impls.get(typeKeyOf(self)) ?? (self instanceof Struct && self.type.enumType ? pm.impls.get(self.type) : undefined) ?? pm.defaultImpl;
   // A type may implement only some arities; the protocol's default body covers the rest.
   if (impl && impl !== pm.defaultImpl && pm.defaultImpl && !acceptsArity(impl, args.length) && acceptsArity(pm.defaultImpl, args.length)) impl = pm.defaultImpl;
-  if (impl === null || impl === undefined) {
+  // no impl for this type, and the default body (if any) does not cover this arity (a stub arm)
+  if (impl === null || impl === undefined || (impl === pm.defaultImpl && impl instanceof MultiFn && !acceptsArity(impl, args.length))) {
     typeError(`Function not implemented for ${typeNameOf(self)} value: ${formatValue(self, 0)}`);
   }
   return impl;
