@@ -115,7 +115,8 @@ export function compareSlow(a: Value, b: Value): number {
   }
   if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
   if (a instanceof Keyword && b instanceof Keyword) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-  if (a === null || b === null) operandError(a, b);
+  // a number against anything else is a mistake (upstream compares raw words: arbitrary)
+  if (a === null || b === null || ka !== Kind.Other || kb !== Kind.Other) operandError(a, b);
   return compareValues(a, b);
 }
 

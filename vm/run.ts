@@ -91,6 +91,14 @@ export function runMainFiber(vm: VM, fn: Value, args: Value[] | null): Fiber {
   return main;
 }
 
+/** Call fn(...args) as a task under the ambient handler and run until idle (embedding, benchmarks). */
+export function runTask(vm: VM, fn: Value, args: Value[]): Fiber {
+  const call = vm.namespaces.get("beagle.async")?.vars.get("__call__")?.value;
+  const fiber = call !== undefined ? vm.spawn(call, [fn, PersistentVector.from(args)]) : vm.spawn(fn, args);
+  vm.runUntilIdle();
+  return fiber;
+}
+
 export async function runFile(path: string, args: string[]): Promise<number> {
   if (!path || !existsSync(path)) {
     printErr(`beagle: cannot open ${path ?? "(no file given)"}`);
