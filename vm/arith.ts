@@ -3,7 +3,7 @@
 // type errors) comes here.
 import { BFloat, mkFloat, normInt, type Value } from "./values.ts";
 import { runtimeError } from "./errors.ts";
-import { compareValues } from "./compare.ts";
+import { compareStrings, compareValues } from "./compare.ts";
 import { Keyword } from "./values.ts";
 
 const enum Kind {
@@ -113,8 +113,9 @@ export function compareSlow(a: Value, b: Value): number {
     const y = num(b);
     return x < y ? -1 : x > y ? 1 : x === y ? 0 : NaN;
   }
-  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
-  if (a instanceof Keyword && b instanceof Keyword) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  // by code point (as upstream compares UTF-8 bytes), not by UTF-16 unit
+  if (typeof a === "string" && typeof b === "string") return compareStrings(a, b);
+  if (a instanceof Keyword && b instanceof Keyword) return compareStrings(a.name, b.name);
   // a number against anything else is a mistake (upstream compares raw words: arbitrary)
   if (a === null || b === null || ka !== Kind.Other || kb !== Kind.Other) operandError(a, b);
   return compareValues(a, b);
