@@ -86,7 +86,7 @@ export function runMainFiber(vm: VM, fn: Value, args: Value[] | null): Fiber {
   const main = ambient !== undefined ? vm.spawn(ambient, [fn, args === null || args.length === 0 ? null : args[0]]) : vm.spawn(fn, args ?? []);
   main.isMain = true;
   vm.runUntilIdle((f) => {
-    if (f !== main && f.error !== undefined) reportUncaught(vm, f, "Uncaught exception in thread:");
+    if (f !== main && f.error !== undefined && !vm.handleUncaught(f)) reportUncaught(vm, f, "Uncaught exception in thread:");
   });
   return main;
 }
@@ -140,7 +140,8 @@ export async function runFile(path: string, args: string[]): Promise<number> {
     const wantsArgs = m instanceof Closure && m.proto.nparams === 1;
     const fiber = runMainFiber(vm, m, wantsArgs ? [PersistentVector.from(args)] : null);
     if (fiber.error !== undefined) {
-      reportUncaught(vm, fiber);
+      if (!vm.handleUncaught(fiber)) reportUncaught(vm, fiber);
+      vm.flush();
       return 1;
     }
     if (fiber.state !== FiberState.Done) {

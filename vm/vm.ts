@@ -185,6 +185,25 @@ export class VM {
     return fiber.result;
   }
 
+  /**
+   * A fiber ended with an uncaught error: run the handler that applies to it
+   * (its own `set-thread-exception-handler!`, else the
+   * `set-default-exception-handler!` one) with the error. False when there
+   * is none, or when the handler itself fails (fiber.error is then its error).
+   */
+  handleUncaught(fiber: Fiber): boolean {
+    const h = fiber.exceptionHandler ?? this.defaultExceptionHandler;
+    if (h === null || h === undefined) return false;
+    try {
+      this.callSync(h, [fiber.error]);
+      return true;
+    } catch (e) {
+      fiber.error = this.errorToValue(e, undefined, 0);
+      fiber.errorAt = undefined;
+      return false;
+    }
+  }
+
   /** Run a compiled module's top-level code to completion. */
   runInit(mod: { init: FnProto }) {
     this.callSync(new Closure(mod.init, []), []);
