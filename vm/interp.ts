@@ -208,8 +208,10 @@ function inputsLeftOnThrow(op: Op): number {
 }
 
 function lookupDynamic(fiber: Fiber, v: Var): Value {
-  if (fiber.bindings > 0) {
-    const frames = fiber.frames;
+  // the innermost binding on this fiber, then on the fibers it runs a synchronous call for
+  for (let fb: Fiber | null = fiber; fb !== null; fb = fb.parent) {
+    if (fb.bindings === 0) continue;
+    const frames = fb.frames;
     for (let i = frames.length - 1; i >= 0; i--) {
       const f = frames[i]!;
       if (f.kind === FrameKind.Binding && f.tag === v) return f.data;

@@ -201,4 +201,6 @@ export class Fiber {
   isThread = false;
   /** set-thread-exception-handler! */
   exceptionHandler: Value = null;
+  /** A fiber made for a synchronous call (VM.callSync) runs on behalf of this one: its dynamic bindings show through. */
+  parent: Fiber | null = null;
 }

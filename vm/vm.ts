@@ -43,6 +43,8 @@ export class VM {
   /** the program's namespace, for current-namespace() */
   currentNamespace = "main";
   defaultExceptionHandler: Value = null;
+  /** the fiber the interpreter is running (or last ran) */
+  current: Fiber | null = null;
   loader: import("./loader.ts").Loader | null = null;
   private outBuf: string[] = [];
   private outLen = 0;
@@ -155,6 +157,7 @@ export class VM {
       while (this.runQueue.length) {
         const fiber = this.runQueue.shift()!;
         if (fiber.state !== FiberState.Runnable) continue;
+        this.current = fiber;
         const r = execute(this, fiber, TIME_SLICE);
         if (r === RunResult.Yielded) this.runQueue.push(fiber);
         else if ((fiber.state as FiberState) === FiberState.Done) {
@@ -175,10 +178,18 @@ export class VM {
    */
   callSync(fn: Value, args: Value[]): Value {
     const fiber = new Fiber();
+    // it runs on behalf of the fiber that is running now: that one's dynamic bindings apply
+    const caller = this.current;
+    fiber.parent = caller;
     const r = callValue(this, fiber, fn, args);
     if (r !== PUSHED) return r;
-    while ((fiber.state as FiberState) === FiberState.Runnable) {
-      execute(this, fiber, Number.MAX_SAFE_INTEGER);
+    this.current = fiber;
+    try {
+      while ((fiber.state as FiberState) === FiberState.Runnable) {
+        execute(this, fiber, Number.MAX_SAFE_INTEGER);
+      }
+    } finally {
+      this.current = caller;
     }
     if ((fiber.state as FiberState) === FiberState.Parked) throw new BeagleRuntimeError("RuntimeError", "cannot suspend here (synchronous call)");
     if (fiber.error !== undefined) throw new BeagleThrow(fiber.error);
