@@ -116,6 +116,15 @@ export async function runFile(path: string, args: string[]): Promise<number> {
     }
     throw e;
   }
+  try {
+    return await runProgram(rt, path, source, args);
+  } finally {
+    // fds and pool workers are released on success, error and deadlock alike
+    await rt.async.backend.close();
+  }
+}
+
+async function runProgram(rt: Runtime, path: string, source: string, args: string[]): Promise<number> {
   const { vm, loader } = rt;
   let mod;
   try {

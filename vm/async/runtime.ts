@@ -15,6 +15,7 @@ import type { VM } from "../vm.ts";
 import { builtins as fsBuiltins } from "../builtins/fs.ts";
 import { blockingSleep } from "../builtins/core.ts";
 import { ok } from "../core-types.ts";
+import { LoopBackend } from "./loop-backend.ts";
 
 /** Something outside the VM that can block until an event arrives (the FFI event loop). */
 export interface IoBackend {
@@ -24,7 +25,7 @@ export interface IoBackend {
   readonly pending: number;
   /** Submit a file operation; `done` receives a Beagle Result value. */
   fileOp?(op: string, a: Value, b: Value, done: (result: Value) => void): void;
-  close(): void;
+  close(): Promise<void> | void;
 }
 
 /** A dependency-free backend: sleeps the thread until the next timer. */
@@ -41,7 +42,8 @@ const futureCores = new WeakMap<Struct, FutureCore>();
 
 export class AsyncRuntime {
   readonly timers = new TimerHeap();
-  backend: IoBackend = new SleepBackend();
+  /** The FFI event loop with its Worker pool; BEAGLE_IO=sleep keeps everything on this thread. */
+  backend: IoBackend = process.env.BEAGLE_IO === "sleep" ? new SleepBackend() : new LoopBackend();
   private futureType: StructType | null = null;
   private stateEnum: EnumType | null = null;
   private atomType: StructType | null = null;

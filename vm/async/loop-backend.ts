@@ -1,0 +1,75 @@
+// The async runtime's I/O backend on the FFI event loop (runtime/): file
+// operations go to the Worker pool, and the VM's idle wait blocks in the
+// poller (epoll/kqueue/poll) until a completion or the next timer deadline.
+// The loop, its fds and its workers are created on first use, so programs
+// that do no pooled I/O never pay for them.
+import { EventLoop } from "../../runtime/event-loop.ts";
+import { BEAGLE_FILE_OP, DATA_OPS, TWO_PATH_OPS, type FileResult } from "../../runtime/file-ops.ts";
+import { PersistentVector } from "../collections/vector.ts";
+import { err, ok } from "../core-types.ts";
+import { errorFromNode } from "../builtins/fs.ts";
+import { runtimeError } from "../errors.ts";
+import type { Value } from "../values.ts";
+import type { IoBackend } from "./runtime.ts";
+
+/** A pool completion as the Beagle Result upstream's async API returns. */
+export function toBeagleResult(r: FileResult): Value {
+  if (!r.ok) return err(errorFromNode({ code: r.code, message: `${r.message} (os error ${r.errno})` }, r.path));
+  const v = r.value;
+  if (Array.isArray(v)) return ok(PersistentVector.from(v));
+  if (v === undefined) return ok(null);
+  return ok(v as Value);
+}
+
+export class LoopBackend implements IoBackend {
+  private loop: EventLoop | null = null;
+  private readonly callbacks = new Map<number, (result: Value) => void>();
+  private readonly idleCell = new Int32Array(new SharedArrayBuffer(4));
+
+  get pending(): number {
+    return this.callbacks.size;
+  }
+
+  /** Open fds and workers belong to this loop until close(). */
+  get started(): boolean {
+    return this.loop !== null;
+  }
+
+  wait(timeoutMs: number) {
+    if (!this.loop) {
+      // nothing pooled has ever run: a plain timed sleep is all an idle wait needs
+      if (timeoutMs > 0) Atomics.wait(this.idleCell, 0, 0, timeoutMs);
+      return;
+    }
+    for (const c of this.loop.runOnce(timeoutMs)) {
+      if (c.kind !== "file") continue;
+      const done = this.callbacks.get(c.id);
+      if (!done) continue;
+      this.callbacks.delete(c.id);
+      done(toBeagleResult(c.result));
+    }
+  }
+
+  fileOp(op: string, a: Value, b: Value, done: (result: Value) => void) {
+    const name = BEAGLE_FILE_OP[op];
+    if (!name) runtimeError("RuntimeError", `unknown file operation ${op}`);
+    this.loop ??= new EventLoop();
+    const req =
+      name === "sleep"
+        ? { op: name, path: "", ms: Number(a) }
+        : TWO_PATH_OPS.has(name)
+          ? { op: name, path: String(a), dest: String(b) }
+          : DATA_OPS.has(name)
+            ? { op: name, path: String(a), data: String(b) }
+            : { op: name, path: String(a) };
+    const id = this.loop.submitFile(req);
+    this.callbacks.set(id, done);
+  }
+
+  close(): Promise<void> {
+    const loop = this.loop;
+    this.loop = null;
+    this.callbacks.clear();
+    return loop ? loop.close() : Promise.resolve();
+  }
+}
