@@ -207,6 +207,17 @@ function inputsLeftOnThrow(op: Op): number {
   }
 }
 
+/**
+ * Whether `${v}` must go through the Format protocol (to-string): structs and
+ * collections (whose elements may format themselves), and any value whose type
+ * has a Format impl. Other values print the same either way, so skip the call.
+ */
+function formatsItself(vm: VM, v: Value): boolean {
+  if (v instanceof Struct || v instanceof PersistentVector || v instanceof PersistentMap || v instanceof PersistentSet) return true;
+  const format = vm.core.vars.get("format")?.value;
+  return format instanceof ProtocolMethod && format.impls.has(typeKeyOf(v));
+}
+
 function lookupDynamic(fiber: Fiber, v: Var): Value {
   // the innermost binding on this fiber, then on the fibers it runs a synchronous call for
   for (let fb: Fiber | null = fiber; fb !== null; fb = fb.parent) {
@@ -815,7 +826,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             const v = regs[sp - 1];
             const toStringVar = consts[code[pc++]!] as Var;
             if (typeof v === "string") break;
-            if (!(v instanceof Struct) || toStringVar.value === undefined) {
+            if (toStringVar.value === undefined || !formatsItself(vm, v)) {
               regs[sp - 1] = formatValue(v, 0);
               break;
             }
