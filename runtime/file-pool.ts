@@ -4,7 +4,6 @@
 // poke the event loop's waker, so the main thread can stay blocked in the
 // poller instead of Bun's event loop. Requests beyond the slot count wait in a
 // JS backlog and are dispatched as slots free up.
-import { nativeAlloc, nativeFree, nativeView } from "../ffi/memory.ts";
 import { strerror } from "../ffi/libc.ts";
 import { defaultPoolSize } from "./cpu.ts";
 import { OP_CODE, RES, type FileRequest, type FileResult, type FileStat } from "./file-ops.ts";
@@ -21,6 +20,8 @@ export interface FilePoolOptions {
   inlineBytes?: number;
   /** How workers wake the owner's poller. */
   wake: WakeHandle;
+  /** Bytes of slot buffers kept for reuse after large transfers (default 32 MiB). */
+  retainBytes?: number;
 }
 
 export interface PoolCompletion {
@@ -30,6 +31,9 @@ export interface PoolCompletion {
 
 export const DEFAULT_SLOTS = 256;
 export const DEFAULT_INLINE_BYTES = 16384;
+export const DEFAULT_RETAIN_BYTES = 32 << 20;
+/** A slot buffer bigger than this is freed after use rather than kept. */
+const KEEP_MAX = 4 << 20;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -42,14 +46,16 @@ export class FilePool {
   private free: number[] = [];
   private slotId: number[];
   private slotReq: (FileRequest | null)[];
-  private slotReqPtr: number[];
+  /** Slot buffer capacity main last accounted for, to track `retained`. */
+  private slotCap: number[];
+  private retained = 0;
+  private retainBytes: number;
   private backlog: { id: number; req: FileRequest }[] = [];
   private backlogHead = 0;
   private cancelled = new Set<number>();
   private tail = 0;
   private compHead = 0;
   private busy = 0;
-  private nativeMain = 0;
   private closed = false;
 
   constructor(opts: FilePoolOptions) {
@@ -59,7 +65,8 @@ export class FilePool {
     this.L = PoolLayout.create({ slots, inlineBytes });
     this.slotId = new Array(slots).fill(-1);
     this.slotReq = new Array(slots).fill(null);
-    this.slotReqPtr = new Array(slots).fill(0);
+    this.slotCap = new Array(slots).fill(0);
+    this.retainBytes = opts.retainBytes ?? DEFAULT_RETAIN_BYTES;
     for (let s = slots - 1; s >= 0; s--) this.free.push(s);
 
     const init: WorkerInit = { sab: this.L.sab, slots, inlineBytes, wake: opts.wake };
@@ -84,9 +91,14 @@ export class FilePool {
     return this.busy + (this.backlog.length - this.backlogHead);
   }
 
-  /** Native buffers currently owned by the pool (0 when idle): a leak check. */
+  /** Live native slot buffers (0 after close): a leak check. */
   nativeOutstanding(): number {
-    return this.nativeMain + Atomics.load(this.L.ctl, C.NATIVE);
+    return Atomics.load(this.L.ctl, C.NATIVE);
+  }
+
+  /** Bytes held in slot buffers for reuse (bounded by retainBytes). */
+  get retainedBytes(): number {
+    return this.retained;
   }
 
   submit(id: number, req: FileRequest): void {
@@ -164,10 +176,11 @@ export class FilePool {
     this.backlogHead = 0;
     this.collect([]); // frees native results of finished work
     if (quiet) {
-      // Nobody is reading request payloads any more: free the unclaimed ones.
-      for (let s = 0; s < this.slotReqPtr.length; s++) this.freeRequest(s);
+      // No worker can touch a slot any more: free every slot buffer.
+      for (let s = 0; s < this.slotCap.length; s++) this.L.dropBuffer(s);
+      this.retained = 0;
     }
-    // A stuck worker could still read its payload: leaking beats use-after-free.
+    // A stuck worker could still use its slot's buffer: leaking beats use-after-free.
     for (const w of this.workers) w.terminate();
     return this.exited;
   }
@@ -207,7 +220,7 @@ export class FilePool {
     const inl = L.inline(slot);
     const cap = L.inlineBytes;
     hdr[L.h(slot, H.OP)] = OP_CODE[req.op];
-    hdr[L.h(slot, H.REQ_NATIVE)] = 0;
+    hdr[L.h(slot, H.REQ_IN_BUF)] = 0;
     num[L.f(slot, F.NUM)] = req.ms ?? 0;
     const dataMax = typeof data === "string" ? data.length * 3 : data.byteLength;
     if ((path.length + dest.length) * 3 + dataMax <= cap) {
@@ -229,12 +242,9 @@ export class FilePool {
     const total = pa.byteLength + pb.byteLength + d;
     let target = inl;
     if (total > cap) {
-      const p = nativeAlloc(total);
-      this.nativeMain++;
-      this.slotReqPtr[slot] = p;
-      num[L.f(slot, F.REQ_PTR)] = p;
-      hdr[L.h(slot, H.REQ_NATIVE)] = 1;
-      target = nativeView(p, total);
+      target = L.buffer(slot, total);
+      this.account(slot, false);
+      hdr[L.h(slot, H.REQ_IN_BUF)] = 1;
     }
     target.set(pa, 0);
     target.set(pb, pa.byteLength);
@@ -281,36 +291,28 @@ export class FilePool {
         return { ok: true, value: st };
       }
     }
-    // STRING, BYTES or LIST: bytes inline or in a worker-allocated native buffer.
+    // STRING, BYTES or LIST: bytes inline or in the slot's native buffer.
     const len = num[L.f(slot, F.RES_LEN)]!;
-    const native = hdr[L.h(slot, H.RES_NATIVE)] === 1;
-    const ptr = native ? num[L.f(slot, F.RES_PTR)]! : 0;
-    const bytes = native ? nativeView(ptr, len) : L.inline(slot).subarray(0, len);
-    let value: unknown;
-    if (kind === RES.BYTES) value = bytes.slice();
-    else {
-      const s = decoder.decode(bytes);
-      value = kind === RES.LIST ? (s === "" ? [] : s.split("\0")) : s;
-    }
-    if (native) {
-      nativeFree(ptr);
-      Atomics.sub(L.ctl, C.NATIVE, 1);
-      hdr[L.h(slot, H.RES_NATIVE)] = 0;
-    }
-    return { ok: true, value };
+    const bytes = hdr[L.h(slot, H.RES_IN_BUF)] === 1 ? L.buffer(slot, len) : L.inline(slot).subarray(0, len);
+    if (kind === RES.BYTES) return { ok: true, value: bytes.slice() };
+    const s = decoder.decode(bytes);
+    return { ok: true, value: kind === RES.LIST ? (s === "" ? [] : s.split("\0")) : s };
   }
 
-  private freeRequest(slot: number): void {
-    const p = this.slotReqPtr[slot]!;
-    if (p !== 0) {
-      nativeFree(p);
-      this.nativeMain--;
-      this.slotReqPtr[slot] = 0;
+  /** Track the slot buffer's size; once the slot is done, free it if it is huge or we hold too much. */
+  private account(slot: number, done: boolean): void {
+    const cap = this.L.bufferCapacity(slot);
+    this.retained += cap - this.slotCap[slot]!;
+    this.slotCap[slot] = cap;
+    if (done && (cap > KEEP_MAX || this.retained > this.retainBytes)) {
+      this.L.dropBuffer(slot);
+      this.retained -= cap;
+      this.slotCap[slot] = 0;
     }
   }
 
   private release(slot: number): void {
-    this.freeRequest(slot);
+    this.account(slot, true);
     this.slotId[slot] = -1;
     this.slotReq[slot] = null;
     this.free.push(slot);

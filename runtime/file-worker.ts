@@ -6,7 +6,6 @@
 // main thread may be parked in epoll_wait where Bun's event loop does not run.
 import * as fs from "node:fs";
 import { ERRNO, errnoName } from "../ffi/errno.ts";
-import { nativeAlloc, nativeView } from "../ffi/memory.ts";
 import { RES, opName, type FileOpName } from "./file-ops.ts";
 import { C, F, H, PoolLayout } from "./pool-layout.ts";
 import { wakeFromHandle, type WakeHandle } from "./waker.ts";
@@ -78,14 +77,11 @@ class Runner {
     const aLen = hdr[L.h(slot, H.A_LEN)]!;
     const bLen = hdr[L.h(slot, H.B_LEN)]!;
     const dataLen = L.num[L.f(slot, F.DATA_LEN)]!;
-    const req =
-      hdr[L.h(slot, H.REQ_NATIVE)] === 1
-        ? nativeView(L.num[L.f(slot, F.REQ_PTR)]!, aLen + bLen + dataLen)
-        : L.inline(slot);
+    const req = hdr[L.h(slot, H.REQ_IN_BUF)] === 1 ? L.buffer(slot, aLen + bLen + dataLen) : L.inline(slot);
     const path = decoder.decode(req.subarray(0, aLen));
     const dest = decoder.decode(req.subarray(aLen, aLen + bLen));
     const data = req.subarray(aLen + bLen, aLen + bLen + dataLen);
-    hdr[L.h(slot, H.RES_NATIVE)] = 0;
+    hdr[L.h(slot, H.RES_IN_BUF)] = 0;
     try {
       this.perform(slot, op, path, dest, data);
       hdr[L.h(slot, H.STATUS)] = 0;
@@ -97,9 +93,9 @@ class Runner {
   private perform(slot: number, op: FileOpName, path: string, dest: string, data: Uint8Array): void {
     switch (op) {
       case "read":
-        return this.bytes(slot, RES.STRING, fs.readFileSync(path));
+        return this.readFile(slot, RES.STRING, path);
       case "readBytes":
-        return this.bytes(slot, RES.BYTES, fs.readFileSync(path));
+        return this.readFile(slot, RES.BYTES, path);
       case "write":
         fs.writeFileSync(path, data);
         return this.number(slot, RES.NUMBER, data.byteLength);
@@ -165,20 +161,43 @@ class Runner {
     L.num[L.f(slot, F.NUM)] = n;
   }
 
-  /** Result bytes go inline when they fit, else into a fresh native buffer main will free. */
-  private bytes(slot: number, kind: number, src: Uint8Array): void {
+  /**
+   * Read a regular file straight into its destination (inline or native), one
+   * copy fewer than readFileSync + copy. Files whose size stat cannot tell
+   * (procfs, pipes report 0) go through readFileSync.
+   */
+  private readFile(slot: number, kind: number, path: string): void {
+    const fd = fs.openSync(path, "r");
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size === 0) return this.bytes(slot, kind, fs.readFileSync(fd));
+      const L = this.L;
+      const target = this.resultArea(slot, kind, size);
+      let got = 0;
+      while (got < size) {
+        const n = fs.readSync(fd, target, got, size - got, null);
+        if (n === 0) break; // the file shrank under us: report what is there
+        got += n;
+      }
+      L.num[L.f(slot, F.RES_LEN)] = got;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Space for a `len`-byte result: the inline area, or the slot's native buffer. */
+  private resultArea(slot: number, kind: number, len: number): Uint8Array {
     const L = this.L;
     L.hdr[L.h(slot, H.RES_KIND)] = kind;
-    L.num[L.f(slot, F.RES_LEN)] = src.byteLength;
-    if (src.byteLength <= L.inlineBytes) {
-      L.inline(slot).set(src);
-      return;
-    }
-    const p = nativeAlloc(src.byteLength);
-    Atomics.add(L.ctl, C.NATIVE, 1);
-    nativeView(p, src.byteLength).set(src);
-    L.num[L.f(slot, F.RES_PTR)] = p;
-    L.hdr[L.h(slot, H.RES_NATIVE)] = 1;
+    L.num[L.f(slot, F.RES_LEN)] = len;
+    if (len <= L.inlineBytes) return L.inline(slot);
+    L.hdr[L.h(slot, H.RES_IN_BUF)] = 1;
+    return L.buffer(slot, len);
+  }
+
+  /** Result bytes go inline when they fit, else into the slot's native buffer. */
+  private bytes(slot: number, kind: number, src: Uint8Array): void {
+    this.resultArea(slot, kind, src.byteLength).set(src);
   }
 
   /** Errors are values: errno in STATUS, its name inline; main adds strerror. */
@@ -195,7 +214,7 @@ class Runner {
     }
     if (!code) code = errnoName(errno);
     L.hdr[L.h(slot, H.STATUS)] = errno;
-    L.hdr[L.h(slot, H.RES_NATIVE)] = 0;
+    L.hdr[L.h(slot, H.RES_IN_BUF)] = 0;
     const w = encoder.encodeInto(code, L.inline(slot));
     L.num[L.f(slot, F.RES_LEN)] = w.written;
   }

@@ -10,9 +10,13 @@
 //
 // A slot belongs to main until published in reqRing, to one worker from claim
 // until it publishes it in compRing, then to main again. Payloads larger than
-// the inline area live in native memory (ffi/memory.ts); its pointer travels in
-// the slot. S is a power of two so ring indices are `counter & (S - 1)`, and
-// the int32 counters may wrap freely.
+// the inline area live in the slot's native buffer (ffi/memory.ts), whose
+// pointer and capacity are slot fields: whoever owns the slot may grow it, and
+// it stays with the slot for reuse, because a fresh malloc of a large block is
+// mmap'd and page-faulted on every use (measured: see docs/event-loop.md).
+// S is a power of two so ring indices are `counter & (S - 1)`, and the int32
+// counters may wrap freely.
+import { nativeAlloc, nativeFree, nativeView } from "../ffi/memory.ts";
 
 export const C = {
   REQ_HEAD: 0, // next ring position to claim (workers CAS it forward)
@@ -22,7 +26,7 @@ export const C = {
   WAKE_PENDING: 4, // 1 = a waker write is outstanding; coalesces wakes
   LIVE: 5, // workers inside their loop (main waits for 0 before freeing)
   IDLE: 6, // workers asleep on DOORBELL (main skips notify when 0)
-  NATIVE: 7, // native buffers allocated by workers and not yet freed by main
+  NATIVE: 7, // live native slot buffers (both threads allocate and free)
   DOORBELL: 8, // bumped on every submit and on shutdown; idle workers Atomics.wait on it
 } as const;
 const CTL_INTS = 16;
@@ -32,16 +36,16 @@ export const H = {
   STATUS: 1, // 0 = ok, >0 = errno
   A_LEN: 2, // UTF-8 bytes of path
   B_LEN: 3, // UTF-8 bytes of dest
-  REQ_NATIVE: 4, // 1 = request payload at F.REQ_PTR, else inline
+  REQ_IN_BUF: 4, // 1 = request payload in the slot buffer, else inline
   RES_KIND: 5, // RES.*
-  RES_NATIVE: 6, // 1 = result bytes at F.RES_PTR, else inline
+  RES_IN_BUF: 6, // 1 = result bytes in the slot buffer, else inline
 } as const;
 const HDR_INTS = 8;
 
 export const F = {
-  REQ_PTR: 0,
+  BUF_PTR: 0, // the slot's native buffer (0 = none); persists across requests
   DATA_LEN: 1, // bytes of write/append content, after path and dest
-  RES_PTR: 2,
+  BUF_CAP: 2, // its capacity in bytes
   RES_LEN: 3, // bytes of a STRING/BYTES/LIST result, or of the error code name
   NUM: 4, // BOOL/NUMBER result; STAT size
   MTIME: 5,
@@ -102,5 +106,35 @@ export class PoolLayout {
   }
   inline(slot: number): Uint8Array {
     return this.bytes.subarray(slot * this.inlineBytes, (slot + 1) * this.inlineBytes);
+  }
+
+  /** The first `len` bytes of the slot's native buffer, growing it if needed. Caller owns the slot. */
+  buffer(slot: number, len: number): Uint8Array {
+    const { num } = this;
+    let p = num[this.f(slot, F.BUF_PTR)]!;
+    if (num[this.f(slot, F.BUF_CAP)]! < len) {
+      this.dropBuffer(slot);
+      // Round up so a slightly bigger payload next time reuses the block.
+      const cap = Math.max(65536, 2 ** Math.ceil(Math.log2(len)));
+      p = nativeAlloc(cap);
+      Atomics.add(this.ctl, C.NATIVE, 1);
+      num[this.f(slot, F.BUF_PTR)] = p;
+      num[this.f(slot, F.BUF_CAP)] = cap;
+    }
+    return nativeView(p, len);
+  }
+
+  bufferCapacity(slot: number): number {
+    return this.num[this.f(slot, F.BUF_CAP)]!;
+  }
+
+  /** Free the slot's native buffer, if any. Caller owns the slot. */
+  dropBuffer(slot: number): void {
+    const p = this.num[this.f(slot, F.BUF_PTR)]!;
+    if (p === 0) return;
+    nativeFree(p);
+    Atomics.sub(this.ctl, C.NATIVE, 1);
+    this.num[this.f(slot, F.BUF_PTR)] = 0;
+    this.num[this.f(slot, F.BUF_CAP)] = 0;
   }
 }

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { closeFd, makeSocketPair, readFd, writeFd } from "../../ffi/fd.ts";
 import { EventLoop, type Completion } from "../../runtime/event-loop.ts";
 import { READABLE, WRITABLE, type PollerBackend } from "../../runtime/poller.ts";
-import { fdCount, removeDir, tempDir, waitFor, workerThreads } from "./helpers.ts";
+import { fdCount, quiesce, removeDir, tempDir, waitFor, workerThreads } from "./helpers.ts";
 
 const WAKE_WORKER = new URL("./fixtures/wake-worker.ts", import.meta.url).href;
 
@@ -20,7 +20,7 @@ afterAll(() => removeDir(dir));
 for (const backend of ["epoll", "poll"] as PollerBackend[]) {
   describe(`EventLoop on ${backend}`, () => {
     test("timers, Worker wakes and pooled file work together; nothing left behind", async () => {
-      expect(await waitFor(() => workerThreads() === 0)).toBe(true);
+      await quiesce();
       const fds = fdCount();
       const loop = new EventLoop({ poller: backend, poolSize: 2 });
       expect(loop.backend).toBe(backend);

@@ -13,8 +13,9 @@ beforeAll(() => {
   dir = tempDir();
   loop = B.eventLoopCreate({ poolSize: 2 });
 });
-afterAll(() => {
+afterAll(async () => {
   B.eventLoopDestroy(loop);
+  await loop.loop.close(); // the same promise: settles when the workers are gone
   removeDir(dir);
 });
 

@@ -6,7 +6,7 @@ import { ERRNO, SysError, errnoName } from "../../ffi/errno.ts";
 import { closeFd, makeEventFd, makePipe, makeSocketPair, readFd, setNonBlocking, writeFd } from "../../ffi/fd.ts";
 import { check, errno, libc, strerror } from "../../ffi/libc.ts";
 import { nativeAlloc, nativeFree, nativeView } from "../../ffi/memory.ts";
-import { fdCount } from "./helpers.ts";
+import { fdCount, quiesce } from "./helpers.ts";
 
 describe("errno", () => {
   test("a failing call sets errno, named and explained", () => {
@@ -36,7 +36,8 @@ describe("errno", () => {
 });
 
 describe("fds", () => {
-  test("pipe: bytes written come out, EAGAIN when empty, EOF after close", () => {
+  test("pipe: bytes written come out, EAGAIN when empty, EOF after close", async () => {
+    await quiesce();
     const before = fdCount();
     const [r, w] = makePipe();
     expect(fdCount()).toBe(before + 2);

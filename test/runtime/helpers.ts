@@ -38,3 +38,13 @@ export function tempDir(prefix = "beagle-rt-"): string {
 export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * Wait (up to 5 s) until no Worker thread is alive. Call before taking a
+ * baseline of fds or threads: workers of a loop closed earlier exit, and close
+ * their own fds, asynchronously. Best effort: long-lived workers from other
+ * test files just stay part of the baseline.
+ */
+export async function quiesce(): Promise<void> {
+  await waitFor(() => workerThreads() === 0, 5000);
+}

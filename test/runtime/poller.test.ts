@@ -6,7 +6,7 @@ import { SysError } from "../../ffi/errno.ts";
 import { closeFd, makePipe, makeSocketPair, readFd, writeFd } from "../../ffi/fd.ts";
 import { createPoller } from "../../runtime/create-poller.ts";
 import { READABLE, WRITABLE, defaultBackend, toKernelTimeout, type Poller, type PollerBackend } from "../../runtime/poller.ts";
-import { fdCount } from "./helpers.ts";
+import { fdCount, quiesce } from "./helpers.ts";
 
 const byte = new Uint8Array([42]);
 
@@ -135,7 +135,8 @@ for (const backend of ["epoll", "poll"] as PollerBackend[]) {
       expect(p.wait(2)).toEqual([]);
     });
 
-    test("close releases the poller's fd", () => {
+    test("close releases the poller's fd", async () => {
+      await quiesce();
       const before = fdCount();
       const q = createPoller(backend);
       q.close();

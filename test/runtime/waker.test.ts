@@ -5,14 +5,15 @@ import { describe, expect, test } from "bun:test";
 import { createPoller } from "../../runtime/create-poller.ts";
 import { READABLE, type PollerBackend } from "../../runtime/poller.ts";
 import { Waker, defaultWakerKind, type WakerKind } from "../../runtime/waker.ts";
-import { fdCount, waitFor, workerThreads } from "./helpers.ts";
+import { fdCount, quiesce, waitFor, workerThreads } from "./helpers.ts";
 
 const WORKER = new URL("./fixtures/wake-worker.ts", import.meta.url).href;
 
 for (const backend of ["epoll", "poll"] as PollerBackend[]) {
   for (const kind of ["eventfd", "pipe"] as WakerKind[]) {
     describe(`${kind} waker on ${backend}`, () => {
-      test("wake() makes the waker readable; drain() clears it", () => {
+      test("wake() makes the waker readable; drain() clears it", async () => {
+        await quiesce();
         const before = fdCount();
         const p = createPoller(backend);
         const w = new Waker(kind);
@@ -30,6 +31,7 @@ for (const backend of ["epoll", "poll"] as PollerBackend[]) {
       });
 
       test("a Worker's wake ends wait(10000) early, repeatedly", async () => {
+        await quiesce();
         const threads = workerThreads();
         const p = createPoller(backend);
         const w = new Waker(kind);
