@@ -638,11 +638,92 @@ export class CodeGen {
     fs.scopes.push(new Map());
     if (body.length === 0) this.emit(Op.Null, 1);
     body.forEach((e, i) => {
-      const last = i === body.length - 1;
-      this.expr(e, tail && last);
-      if (!last) this.emit(Op.Pop, -1);
+      if (i === body.length - 1) this.expr(e, tail);
+      else this.stmt(e);
     });
     fs.scopes.pop();
+  }
+
+  /** A block whose value is not used: leaves nothing on the stack. */
+  private blockVoid(body: Expr[]) {
+    const fs = this.fs;
+    fs.scopes.push(new Map());
+    for (const e of body) this.stmt(e);
+    fs.scopes.pop();
+  }
+
+  /**
+   * Compile `e` for its effect only (net stack effect 0). Statements need no
+   * value: this drops the Null/Pop of a `let`, the Dup/Pop of an assignment,
+   * the Null of an `if` without else and the per-iteration result store of a
+   * loop whose value nobody reads.
+   */
+  private stmt(e: Expr) {
+    const fs = this.fs;
+    const savedLoc = fs.curLoc;
+    fs.curLoc = e.loc;
+    try {
+      switch (e.k) {
+        case "Let":
+          return this.letBinding(e);
+        case "Assign":
+          return this.assign(e.target, e.value, e.loc, false);
+        case "If": {
+          const end = new Label();
+          if (e.else) {
+            const elseL = new Label();
+            this.condJump(e.cond, elseL);
+            this.blockVoid(e.then);
+            this.jump(Op.Jump, end, 0);
+            this.place(elseL);
+            this.blockVoid(e.else);
+          } else {
+            this.condJump(e.cond, end);
+            this.blockVoid(e.then);
+          }
+          this.place(end);
+          return;
+        }
+        case "While":
+          return this.loop(e.loc, e.body, e.cond, null, true);
+        case "Loop":
+          return this.loop(e.loc, e.body, null, null, true);
+        case "For":
+          return this.loop(e.loc, e.body, null, e, true);
+        case "Block":
+          return this.blockVoid(e.body);
+        default:
+          this.exprInner(e, false);
+          this.emit(Op.Pop, -1);
+      }
+    } finally {
+      fs.curLoc = savedLoc;
+    }
+  }
+
+  /**
+   * Evaluate a condition and jump to `target` unless it is exactly `true`.
+   * `a && b` and `a || b` become jumps instead of building the value:
+   * `a && b` is true only when a is not false and b is true; `a || b` when
+   * a is true, or b is.
+   */
+  private condJump(cond: Expr, target: Label) {
+    if (cond.k === "And") {
+      this.expr(cond.l, false);
+      this.jump(Op.JumpIfFalse, target, -1);
+      this.condJump(cond.r, target);
+      return;
+    }
+    if (cond.k === "Or") {
+      const ok = new Label();
+      this.expr(cond.l, false);
+      this.jump(Op.JumpIfTrue, ok, -1);
+      this.condJump(cond.r, target);
+      this.place(ok);
+      return;
+    }
+    this.expr(cond, false);
+    this.jump(Op.JumpIfNotTrue, target, -1);
   }
 
   private expr(e: Expr, tail: boolean): void {
@@ -768,8 +849,7 @@ export class CodeGen {
       case "If": {
         const elseL = new Label();
         const end = new Label();
-        this.expr(e.cond, false);
-        this.jump(Op.JumpIfNotTrue, elseL, -1);
+        this.condJump(e.cond, elseL);
         this.block(e.then, tail);
         this.jump(Op.Jump, end, -1);
         this.place(elseL);
@@ -796,16 +876,9 @@ export class CodeGen {
       }
       case "Block":
         return this.block(e.body, tail);
-      case "Let": {
-        this.expr(e.value, false);
-        if (e.pat.k === "PBind") this.storeNewLocal(e.pat.name, e.mut);
-        else {
-          const tmp = this.newHidden();
-          this.emit1(Op.StoreLocal, tmp, -1);
-          this.bindPattern(e.pat, tmp, null, e.mut);
-        }
+      case "Let":
+        this.letBinding(e);
         return this.emit(Op.Null, 1);
-      }
       case "Fn": {
         if (e.name) {
           // A named function inside a body binds a local, like `let`.
@@ -865,6 +938,16 @@ export class CodeGen {
   }
 
   /** A zero-argument closure for a boundary body. */
+  private letBinding(e: Expr & { k: "Let" }) {
+    this.expr(e.value, false);
+    if (e.pat.k === "PBind") this.storeNewLocal(e.pat.name, e.mut);
+    else {
+      const tmp = this.newHidden();
+      this.emit1(Op.StoreLocal, tmp, -1);
+      this.bindPattern(e.pat, tmp, null, e.mut);
+    }
+  }
+
   private thunk(body: Expr[], loc: Loc) {
     const proto = this.compileArity(this.fs, { k: "Fn", name: null, arities: [], multi: false, doc: null, loc }, { params: [], rest: null, body, loc }, `${this.fs.proto.name}`, true);
     this.emitClosure(proto);
@@ -905,7 +988,8 @@ export class CodeGen {
     this.adjust(1 - slots.length - (spread ? 1 : 0));
   }
 
-  private assign(target: Expr, value: Expr, loc: Loc) {
+  /** `keep`: leave the assigned value on the stack (the assignment's value). */
+  private assign(target: Expr, value: Expr, loc: Loc, keep = true) {
     const fs = this.fs;
     if (target.k === "Var" && target.name.ns === null) {
       const name = target.name.name;
@@ -913,7 +997,7 @@ export class CodeGen {
       if (l) {
         if (!l.mut) this.error(loc, `Cannot assign to immutable variable '${name}'`);
         this.expr(value, false);
-        this.emit(Op.Dup, 1);
+        if (keep) this.emit(Op.Dup, 1);
         this.emit1(l.cell ? Op.StoreCell : Op.StoreLocal, l.slot, -1);
         return;
       }
@@ -921,7 +1005,7 @@ export class CodeGen {
       if (c) {
         if (!c.cell) this.error(loc, `Cannot assign to immutable variable '${name}'`);
         this.expr(value, false);
-        this.emit(Op.Dup, 1);
+        if (keep) this.emit(Op.Dup, 1);
         this.emit1(Op.StoreEnvCell, fs.captures.indexOf(c), -1);
         return;
       }
@@ -932,6 +1016,7 @@ export class CodeGen {
       this.expr(value, false);
       fs.curLoc = loc;
       this.emit1(Op.SetField, this.konst(target.name), -1);
+      if (!keep) this.emit(Op.Pop, -1);
       return;
     }
     this.error(loc, "Invalid assignment target");
@@ -939,11 +1024,14 @@ export class CodeGen {
 
   // ------------------------------------------------------------ loops
 
-  private loop(loc: Loc, body: Expr[], cond: Expr | null, forE: (Expr & { k: "For" }) | null) {
+  /** `discard`: the loop is a statement; its value (last body value or break value) is not needed. */
+  private loop(loc: Loc, body: Expr[], cond: Expr | null, forE: (Expr & { k: "For" }) | null, discard = false) {
     const fs = this.fs;
     const result = this.newHidden();
-    this.emit(Op.Null, 1);
-    this.emit1(Op.StoreLocal, result, -1);
+    if (!discard) {
+      this.emit(Op.Null, 1);
+      this.emit1(Op.StoreLocal, result, -1);
+    }
     let iterSlot = -1;
     if (forE) {
       this.expr(forE.iter, false);
@@ -957,10 +1045,7 @@ export class CodeGen {
     top.owner = exit.owner = fs.proto; // break/continue from a nested thunk unwind to this function's frame
     this.place(top);
     exit.depth = fs.depth;
-    if (cond) {
-      this.expr(cond, false);
-      this.jump(Op.JumpIfNotTrue, exit, -1);
-    }
+    if (cond) this.condJump(cond, exit);
     fs.scopes.push(new Map());
     if (forE) {
       fs.code.push(Op.IterNext, iterSlot, -1);
@@ -972,16 +1057,19 @@ export class CodeGen {
     }
     exit.resultSlot = result;
     fs.loops.push({ owner: fs, breakLabel: exit, continueLabel: top, resultSlot: result, depth: exit.depth });
-    this.block(body, false);
+    if (discard) this.blockVoid(body);
+    else this.block(body, false);
     fs.loops.pop();
     fs.scopes.pop();
-    if (cond || forE) this.emit1(Op.StoreLocal, result, -1);
+    if (discard) {
+      // nothing to keep
+    } else if (cond || forE) this.emit1(Op.StoreLocal, result, -1);
     else this.emit(Op.Pop, -1);
     this.jump(Op.Jump, top, 0);
     const exitDepth = fs.depth;
     this.place(exit);
     fs.depth = exitDepth;
-    this.emit1(Op.LoadLocal, result, 1);
+    if (!discard) this.emit1(Op.LoadLocal, result, 1);
   }
 
   private breakOrContinue(e: Expr & { k: "Break" | "Continue" }) {
