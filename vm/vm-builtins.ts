@@ -84,6 +84,19 @@ export function installVmBuiltins(vm: VM, loader: Loader) {
     (globalThis as { Bun?: { gc(force: boolean): void } }).Bun?.gc(true);
     return null;
   });
+  // Docstrings live on namespace variables: find the variable holding the value.
+  def("__doc", (v) => {
+    for (const ns of vm.namespaces.values()) for (const x of ns.vars.values()) if (x.value === v && x.doc) return x.doc;
+    return null;
+  });
+  def("__apropos", (q) => {
+    const query = String(q);
+    const hits: string[] = [];
+    for (const ns of vm.namespaces.values())
+      for (const [name, x] of ns.vars)
+        if (!name.startsWith("__") && x.value !== undefined && (name.includes(query) || x.doc?.includes(query))) hits.push(`${ns.name}/${name}`);
+    return PersistentVector.from(hits.sort());
+  });
   def("struct-name", (t) => (t instanceof StructType || t instanceof EnumType || t instanceof TypeDescriptor ? t.name : null));
   def("__fiber-state", (t) => (t instanceof ThreadHandle ? (t.fiber.state === FiberState.Done ? "done" : "running") : null));
 }
