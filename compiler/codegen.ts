@@ -1048,11 +1048,23 @@ export class CodeGen {
     if (cond) this.condJump(cond, exit);
     fs.scopes.push(new Map());
     if (forE) {
-      fs.code.push(Op.IterNext, iterSlot, -1);
-      this.markLoc(3);
-      const at = fs.code.length - 1;
+      // Native collections step in IterNext and jump to `body`. A user Seqable's seq (left in
+      // the slot by IterPrep) falls through to ordinary calls of first/next, which may suspend.
+      fs.code.push(Op.IterNext, iterSlot, -1, -1);
+      this.markLoc(4);
+      const at = fs.code.length - 2;
       (exit as Label & { fixups?: { fs: FnState; at: number }[] }).fixups = [{ fs, at }];
-      this.adjust(1);
+      const body = new Label();
+      (body as Label & { fixups?: { fs: FnState; at: number }[] }).fixups = [{ fs, at: at + 1 }];
+      const core = this.host.core;
+      this.emit1(Op.LoadGlobal, this.konst(core.intern("first")), 1);
+      this.emit1(Op.LoadLocal, iterSlot, 1);
+      this.emit1(Op.Call, 1, -1);
+      this.emit1(Op.LoadGlobal, this.konst(core.intern("next")), 1);
+      this.emit1(Op.LoadLocal, iterSlot, 1);
+      this.emit1(Op.Call, 1, -1);
+      this.emit1(Op.StoreLocal, iterSlot, -1);
+      this.place(body);
       this.storeNewLocal(forE.name, false);
     }
     exit.resultSlot = result;

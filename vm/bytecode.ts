@@ -48,7 +48,8 @@ export const enum Op {
   ConcatN, // n          n strings -> one
   ToStr, //              value -> string via to-string
   IterPrep, // k         coll -> iterator (consts[k]: the `seq` Var for user types)
-  IterNext, // slot exit   regs[slot] is an iterator: push its next value, or jump to exit
+  IterNext, // slot exit body   regs[slot]: a native iterator (push its next value and jump to body, or jump to
+  //                     exit), null (jump to exit), or a user Seq (fall through: the code after takes first/next)
   TestType, // k         value -> bool (Struct of type consts[k]; or enum type)
   TestVec, // n rest     value -> bool (vector of length n, or >= n when rest)
   VecNth, // i           vec -> vec[i]
@@ -93,8 +94,10 @@ export function operandCount(op: Op, code: ArrayLike<number>, pc: number): numbe
     case Op.ConcatN: case Op.IterPrep: case Op.TestType: case Op.VecNth: case Op.VecRest:
     case Op.MapGet: case Op.Try: case Op.Binding: case Op.ToStr: case Op.Index: case Op.PopN:
       return 1;
-    case Op.TestVec: case Op.MakeMulti: case Op.IterNext:
+    case Op.TestVec: case Op.MakeMulti:
       return 2;
+    case Op.IterNext:
+      return 3;
     case Op.MakeClosure:
       return 2 + 2 * code[pc + 2]!;
     case Op.MakeStruct: case Op.MakeStructSpread:

@@ -17,7 +17,7 @@ import { PersistentSet } from "./collections/set.ts";
 import { cpAt } from "./strings.ts";
 import { BeagleRuntimeError, BeagleThrow, runtimeError, typeError } from "./errors.ts";
 import type { VM } from "./vm.ts";
-import { IterBase, makeIterator, type BeagleIterator } from "./iterate.ts";
+import { IterBase, makeIterator } from "./iterate.ts";
 import { typeKeyOf, typeNameOf } from "./types.ts";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -803,13 +803,14 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               regs[sp - 1] = r;
               break;
             }
-            sp--;
+            // `obj` stays counted in `sp` until the call is made: if the call fails at
+            // once, the error handler drops exactly one input (see inputsLeftOnThrow)
             frame.pc = pc;
-            frame.sp = sp;
+            frame.sp = sp - 1;
             if (getVar.value === undefined) typeError(`Cannot index ${typeNameOf(obj)}`);
             const rr = callValue(vm, fiber, getVar.value, [obj, idx]);
             if (rr !== PUSHED) {
-              regs[sp++] = rr;
+              regs[sp - 1] = rr;
               break;
             }
             frame = frames[frames.length - 1]!;
@@ -830,12 +831,11 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               regs[sp - 1] = formatValue(v, 0);
               break;
             }
-            sp--;
             frame.pc = pc;
-            frame.sp = sp;
+            frame.sp = sp - 1; // as in Index: `v` stays counted until the call is made
             const r = callValue(vm, fiber, toStringVar.value, [v]);
             if (r !== PUSHED) {
-              regs[sp++] = r;
+              regs[sp - 1] = r;
               break;
             }
             frame = frames[frames.length - 1]!;
@@ -850,17 +850,43 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
           }
           case Op.IterPrep: {
             const seqVar = consts[code[pc++]!] as Var;
-            regs[sp - 1] = makeIterator(vm, regs[sp - 1], seqVar);
+            const coll = regs[sp - 1];
+            const it = makeIterator(coll);
+            if (it !== undefined) {
+              regs[sp - 1] = it;
+              break;
+            }
+            // A struct: the loop walks what its seq() returns. That is an ordinary call
+            // (it may suspend); its result replaces `coll` and goes to the loop's slot.
+            if (seqVar.value === undefined) typeError(`Cannot iterate over ${typeNameOf(coll)}`);
+            frame.pc = pc;
+            frame.sp = sp - 1;
+            const r = callValue(vm, fiber, seqVar.value, [coll]);
+            if (r !== PUSHED) {
+              regs[sp - 1] = r;
+              break;
+            }
+            frame = frames[frames.length - 1]!;
+            closure = frame.closure;
+            proto = closure.proto;
+            code = proto.code;
+            consts = proto.consts;
+            regs = frame.regs;
+            pc = frame.pc;
+            sp = frame.sp;
             break;
           }
           case Op.IterNext: {
-            const it = regs[code[pc++]!] as BeagleIterator;
-            const v = it.next();
-            if (v === undefined) pc = code[pc]!;
-            else {
-              pc++;
-              regs[sp++] = v;
-            }
+            const it = regs[code[pc]!];
+            if (it instanceof IterBase) {
+              const v = it.next();
+              if (v === undefined) pc = code[pc + 1]!;
+              else {
+                regs[sp++] = v;
+                pc = code[pc + 2]!;
+              }
+            } else if (it === null) pc = code[pc + 1]!;
+            else pc += 3; // a user Seq: the instructions that follow call first and next on it
             break;
           }
           case Op.TestType: {
@@ -899,7 +925,19 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             const v = regs[--sp];
             frame.pc = pc;
             frame.sp = sp;
-            throw new BeagleThrow(v);
+            // Unwind to the try boundary directly: a JS exception (with its
+            // stack trace) costs ten times the rest of a throw. Uncaught
+            // throws take the general path below.
+            if (!throwValue(vm, fiber, v)) throw new BeagleThrow(v);
+            frame = frames[frames.length - 1]!;
+            closure = frame.closure;
+            proto = closure.proto;
+            code = proto.code;
+            consts = proto.consts;
+            regs = frame.regs;
+            pc = frame.pc;
+            sp = frame.sp;
+            break;
           }
           case Op.Perform: {
             const op = regs[--sp];

@@ -1,14 +1,14 @@
-// Iteration for `for x in coll`: a small pull iterator per collection kind.
-// `next()` returns the next element, or undefined when exhausted (Beagle
-// values are never undefined).
+// Iteration for `for x in coll`: a small pull iterator per built-in collection
+// kind. `next()` returns the next element, or undefined when exhausted (Beagle
+// values are never undefined). A user type is walked by the loop's own code
+// through its `seq`/`first`/`next` protocol methods (see the IterPrep and
+// IterNext ops), so those may suspend like any call.
 import { Struct, type Value } from "./values.ts";
 import { PersistentVector } from "./collections/vector.ts";
 import { PersistentMap } from "./collections/map.ts";
 import { PersistentSet } from "./collections/set.ts";
 import { typeError } from "./errors.ts";
 import { typeNameOf } from "./types.ts";
-import type { Var } from "./objects.ts";
-import type { VM } from "./vm.ts";
 
 export interface BeagleIterator {
   next(): Value | undefined;
@@ -85,29 +85,8 @@ class JsIter extends IterBase {
   }
 }
 
-/** Iterates a user Seq by calling its `first`/`next` protocol methods synchronously. */
-class SeqIter extends IterBase {
-  constructor(
-    private readonly vm: VM,
-    private seq: Value,
-  ) {
-    super();
-  }
-  fork(): BeagleIterator {
-    return new SeqIter(this.vm, this.seq);
-  }
-  next(): Value | undefined {
-    if (this.seq === null) return undefined;
-    const core = this.vm.core;
-    const first = core.vars.get("first")!.value;
-    const nextFn = core.vars.get("next")!.value;
-    const v = this.vm.callSync(first, [this.seq]);
-    this.seq = this.vm.callSync(nextFn, [this.seq]);
-    return v;
-  }
-}
-
-export function makeIterator(vm: VM, coll: Value, seqVar: Var): BeagleIterator {
+/** A native iterator over `coll`, or undefined for a struct (the loop asks its `seq`). */
+export function makeIterator(coll: Value): BeagleIterator | undefined {
   if (coll instanceof PersistentVector) return new VecIter(coll);
   if (coll === null) return new VecIter(PersistentVector.EMPTY);
   if (typeof coll === "string") return new JsIter(coll[Symbol.iterator]());
@@ -118,7 +97,7 @@ export function makeIterator(vm: VM, coll: Value, seqVar: Var): BeagleIterator {
       const [cur, end, step] = coll.f as number[];
       if (typeof cur === "number" && typeof end === "number" && typeof step === "number") return new RangeIter(cur, end, step);
     }
-    if (seqVar.value !== undefined) return new SeqIter(vm, vm.callSync(seqVar.value, [coll]));
+    return undefined;
   }
   typeError(`Cannot iterate over ${typeNameOf(coll)}`);
 }
