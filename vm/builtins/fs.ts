@@ -20,6 +20,20 @@ interface NodeErr {
   errno?: number;
 }
 
+/**
+ * "Directory not empty (os error 39)": the strerror text and errno number, the
+ * same text the worker pool reports, whatever shape the error arrived in.
+ */
+function ioMessage(ne: NodeErr, code: string): string {
+  let text = ne?.message ?? String(ne);
+  if (text.startsWith(`${code}: `)) text = text.slice(code.length + 2);
+  const comma = text.indexOf(", ");
+  if (comma >= 0 && !/\(os error \d+\)$/.test(text)) text = text.slice(0, comma);
+  text = text.charAt(0).toUpperCase() + text.slice(1);
+  const errno = (osConstants.errno as Record<string, number>)[code];
+  return /\(os error \d+\)$/.test(text) || errno === undefined ? text : `${text} (os error ${errno})`;
+}
+
 /** Map a Node fs error to a prelude `Error` variant. */
 export function errorFromNode(e: unknown, path: string, operation = "io"): Value {
   const ne = e as NodeErr;
@@ -40,8 +54,7 @@ export function errorFromNode(e: unknown, path: string, operation = "io"): Value
       return errorValue("Timeout", { operation });
     default: {
       const code = ne?.code ?? "EIO";
-      const msg = ne?.message ?? String(e);
-      return errorValue("IO", { message: msg.startsWith(code) ? msg : `${code}: ${msg}` });
+      return errorValue("IO", { message: `${code}: ${ioMessage(ne, code)}` });
     }
   }
 }
