@@ -193,7 +193,9 @@ export class CodeGen {
       }
       case "ProtocolDecl": {
         const p = new Protocol(this.ns.name, t.name);
-        this.declareName(t.name).value = p;
+        const pv = this.declareName(t.name);
+        pv.value = p;
+        pv.doc = t.doc;
         attachDoc(p, t.doc);
         for (const m of t.members) {
           const pm = new ProtocolMethod(p, m.name);
