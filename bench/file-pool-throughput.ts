@@ -57,7 +57,9 @@ for (const n of [1, 2, 4, 8]) {
 const inline8k = new EventLoop({ poolSize: 2 });
 const native8k = new EventLoop({ poolSize: 2, poolInlineBytes: 64 });
 const inline1m = new EventLoop({ poolSize: 2, poolSlots: 16, poolInlineBytes: 1 << 21 });
-for (const l of [inline8k, native8k, inline1m]) drive(l, [{ op: "exists", path: dir }]);
+// retainBytes 0: every large transfer mallocs and frees a fresh block.
+const fresh1m = new EventLoop({ poolSize: 2, poolRetainBytes: 0 });
+for (const l of [inline8k, native8k, inline1m, fresh1m]) drive(l, [{ op: "exists", path: dir }]);
 
 summary(() => {
   group(`${OPS} reads of 1 KiB files`, () => {
@@ -92,17 +94,18 @@ summary(() => {
 summary(() => {
   group(`transfer path: ${OPS} reads of an 8 KiB file (2 workers)`, () => {
     bench("inline in the SAB slot", () => drive(inline8k, midReads));
-    bench("native buffer (malloc/free)", () => drive(native8k, midReads));
+    bench("native slot buffer", () => drive(native8k, midReads));
   });
 });
 
 summary(() => {
   group("transfer path: 32 reads of a 1 MiB file (2 workers)", () => {
     bench("inline in a 2 MiB SAB slot", () => drive(inline1m, bigReads));
-    bench("native buffer (malloc/free)", () => drive(loops.get(2)!, bigReads));
+    bench("native slot buffer, reused", () => drive(loops.get(2)!, bigReads));
+    bench("native buffer, fresh malloc each time", () => drive(fresh1m, bigReads));
   });
 });
 
 await run(process.argv[2] ? { filter: new RegExp(process.argv[2]) } : {});
-for (const l of [...loops.values(), inline8k, native8k, inline1m]) await l.close();
+for (const l of [...loops.values(), inline8k, native8k, inline1m, fresh1m]) await l.close();
 fs.rmSync(dir, { recursive: true, force: true });

@@ -22,6 +22,8 @@ export interface EventLoopOptions {
   poolSlots?: number;
   /** File pool inline bytes per slot. */
   poolInlineBytes?: number;
+  /** File pool: bytes of large-transfer buffers kept for reuse (default 32 MiB). */
+  poolRetainBytes?: number;
   /** Monotonic clock in ms for timers (tests inject a fake one). */
   now?: () => number;
 }
@@ -119,6 +121,7 @@ export class EventLoop {
       size: this.opts.poolSize,
       slots: this.opts.poolSlots,
       inlineBytes: this.opts.poolInlineBytes,
+      retainBytes: this.opts.poolRetainBytes,
       wake: this.waker.handle,
     });
     this.pool.submit(id, req);

@@ -67,6 +67,7 @@ export class PoolLayout {
   readonly num: Float64Array;
   readonly bytes: Uint8Array;
   readonly mask: number;
+  private inlines: Uint8Array[] = [];
 
   constructor(
     readonly sab: SharedArrayBuffer,
@@ -86,6 +87,8 @@ export class PoolLayout {
     this.num = new Float64Array(sab, at, slots * NUM_F64);
     at += slots * NUM_F64 * 8;
     this.bytes = new Uint8Array(sab, at, slots * inlineBytes);
+    // One view per slot, made once: inline() is on every request's path.
+    for (let s = 0; s < slots; s++) this.inlines.push(this.bytes.subarray(s * inlineBytes, (s + 1) * inlineBytes));
   }
 
   static byteLength(slots: number, inlineBytes: number): number {
@@ -105,7 +108,7 @@ export class PoolLayout {
     return slot * NUM_F64 + field;
   }
   inline(slot: number): Uint8Array {
-    return this.bytes.subarray(slot * this.inlineBytes, (slot + 1) * this.inlineBytes);
+    return this.inlines[slot]!;
   }
 
   /** The first `len` bytes of the slot's native buffer, growing it if needed. Caller owns the slot. */
