@@ -242,7 +242,7 @@ function nonLocalTarget(frames: Frame[], closure: Closure, label: Label | null):
   const home = closure.home;
   if (!home) return -1;
   let hi = frames.length - 1;
-  while (hi >= 0 && (frames[hi]!.origin ?? frames[hi]) !== home) hi--;
+  while (hi >= 0 && frames[hi]!.origin !== home) hi--;
   if (hi < 0 || !label || !label.owner || frames[hi]!.closure.proto === label.owner) return hi;
   for (let i = frames.length - 2; i > hi; i--) if (frames[i]!.closure.proto === label.owner) return i;
   return -1;
@@ -709,7 +709,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               env[i] = kind === 0 ? regs[idx] : kind === 2 ? closure.env[idx] : (closure.owner ?? closure);
             }
             const c = new Closure(p, env);
-            if (p.isThunk) c.home = proto.isThunk ? closure.home : (frame.origin ?? frame);
+            if (p.isThunk) c.home = proto.isThunk ? closure.home : (frame.origin ??= {});
             regs[sp++] = c;
             break;
           }

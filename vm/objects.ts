@@ -39,10 +39,10 @@ export class Namespace {
 export class Closure {
   /**
    * For boundary thunks (try/handle/reset bodies): the frame `return` goes to,
-   * as an identity (the original frame; copies made by resuming a continuation
-   * share it through Frame.origin).
+   * as the identity token in that frame's `origin` (copies made by resuming a
+   * continuation share it).
    */
-  home: Frame | null = null;
+  home: object | null = null;
   /** An arity of a multi-arity function: what the function's own name means inside it. */
   owner: MultiFn | null = null;
   constructor(
@@ -142,11 +142,13 @@ export class Frame {
   /** Handle: handler value; Try: resumable?; Binding: bound value */
   data: Value = null;
   /**
-   * The frame this one was copied from when a continuation was resumed (null
-   * for an original). Thunk closures name their home frame by this identity,
-   * so `return`/`break` inside a resumed copy find the copy of their home.
+   * Identity token shared by a frame and every copy made of it when a
+   * continuation is resumed; created when the frame first makes a thunk
+   * closure (whose `home` it becomes), so `return`/`break` inside a resumed
+   * copy find the copy of their home. A token, not the frame itself, so
+   * copies do not keep the original's registers alive.
    */
-  origin: Frame | null = null;
+  origin: object | null = null;
   constructor(
     public closure: Closure,
     public regs: Value[],
@@ -160,7 +162,7 @@ export class Frame {
     f.kind = this.kind;
     f.tag = this.tag;
     f.data = this.data;
-    f.origin = this.origin ?? this;
+    f.origin = this.origin;
     return f;
   }
 }
