@@ -200,6 +200,8 @@ export class Fiber {
   /** error that killed it (uncaught) */
   error: Value = undefined;
   isMain = false;
+  /** run by the scheduler (vm.spawn), so it may park; callSync fibers may not */
+  scheduled = false;
   isThread = false;
   /** set-thread-exception-handler! */
   exceptionHandler: Value = null;

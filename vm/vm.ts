@@ -121,6 +121,7 @@ export class VM {
   /** A new fiber that will call fn(args). */
   spawn(fn: Value, args: Value[]): Fiber {
     const fiber = new Fiber();
+    fiber.scheduled = true;
     const r = callValue(this, fiber, fn, args);
     if (r !== PUSHED) {
       fiber.result = r;

@@ -161,6 +161,19 @@ export class AsyncRuntime {
     });
     vm.defineBuiltin(core, "__file-op-sync", (op, a, b) => this.fileOpSync(op, a, b));
     vm.defineBuiltin(core, "__async-pending-timers", () => this.timers.size);
+    // The prelude's `sleep(ms)`: like upstream, only the caller waits. A scheduled
+    // fiber parks on a timer; a synchronous call (struct default, module init)
+    // cannot suspend, so it blocks.
+    vm.defineIntrinsic(core, "sleep", (fiber, [ms]) => {
+      if (typeof ms !== "number" && typeof ms !== "bigint") typeError("sleep expects a number of milliseconds");
+      if (!fiber.scheduled) {
+        blockingSleep(Number(ms));
+        return null;
+      }
+      vm.park(fiber);
+      this.timers.add(Number(ms), () => vm.wake(fiber, null));
+      return INTRINSIC_DONE;
+    });
     vm.defineBuiltin(core, "__blocking-sleep", (ms) => {
       blockingSleep(Number(ms));
       return null;
