@@ -1,7 +1,7 @@
 // clock_gettime(CLOCK_MONOTONIC) in milliseconds. The event loop's timers use
-// performance.now() (also monotonic, ~2 ns against ~60 ns for this FFI call;
-// see docs/event-loop.md); this binding exists for code that must read the
-// exact clock the kernel's poll timeouts run on.
+// performance.now(), which is also monotonic and costs about the same (see
+// docs/event-loop.md); this binding is for code that must read the exact
+// clock the kernel's poll timeouts run on.
 import { SYS } from "./constants.ts";
 import { check, libc } from "./libc.ts";
 

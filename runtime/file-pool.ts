@@ -182,6 +182,7 @@ export class FilePool {
     }
     // A stuck worker could still use its slot's buffer: leaking beats use-after-free.
     for (const w of this.workers) w.terminate();
+    this.workers = [];
     return this.exited;
   }
 
