@@ -1,6 +1,7 @@
 // Property test: random nestings of handle / perform / resume (zero-, one-
-// and multi-shot, handlers that perform to outer handlers, tail resumes) and
-// reset / shift, generated as Beagle source, run in-process on the VM, and
+// and multi-shot, handlers that perform to outer handlers, tail resumes),
+// reset / shift, try / throw / resumable catch and dynamic `binding`s,
+// generated as Beagle source, run in-process on the VM, and
 // compared with a small reference machine written here directly.
 //
 // The reference machine keeps the continuation as an explicit list of
@@ -32,6 +33,8 @@ type Term =
   | { k: "shift"; body: Term } // body may call k through `resume`
   | { k: "resume"; e: Term; tail: boolean } // resume / k; tail: effect/resume-tail in tail position
   | { k: "throw"; e: Term }
+  | { k: "bind"; n: number; e: Term } // binding (d = n) { e }
+  | { k: "dyn" } // the dynamic variable d (0 outside any binding)
   | { k: "try"; e: Term; body: Term; resumable: boolean }; // body: the catch clause
 
 /**
@@ -59,7 +62,7 @@ function term(ctx: Ctx, depth: number, effs: number[]): fc.Arbitrary<Term> {
   const key = `${ctx}/${depth}/${effs.join(",")}`;
   const hit = memo.get(key);
   if (hit) return hit;
-  const leaves: fc.Arbitrary<Term>[] = [lit];
+  const leaves: fc.Arbitrary<Term>[] = [lit, fc.constant<Term>({ k: "dyn" })];
   if (hasVar(ctx)) leaves.push(fc.constant<Term>({ k: "var" }));
   let arb: fc.Arbitrary<Term>;
   if (depth <= 0) {
@@ -85,6 +88,7 @@ function term(ctx: Ctx, depth: number, effs: number[]): fc.Arbitrary<Term> {
           weight: 5,
         },
         { arbitrary: sub.map((e): Term => ({ k: "reset", e })), weight: 2 },
+        { arbitrary: fc.record({ n: fc.integer({ min: 1, max: 9 }), e: sub }).map(({ n, e }): Term => ({ k: "bind", n, e })), weight: 2 },
         {
           // a reset with a shift somewhere at its top level (the shift may be under a handler in `e`)
           arbitrary: fc
@@ -154,6 +158,7 @@ type Env = { v: number; k: Frame[] | null };
 type Frame =
   | { t: "try"; body: Term; resumable: boolean }
   | { t: "throw" }
+  | { t: "bind"; v: number }
   | { t: "addL"; b: Term; env: Env }
   | { t: "addR"; a: number }
   | { t: "perform"; eff: number }
@@ -167,7 +172,7 @@ class TooLong extends Error {}
 const STEP_LIMIT = 200_000;
 
 /** What the generated programs exercised (checked at the end, so the generator stays useful). */
-const seen = { handled: 0, resumes: 0, multiShot: 0, zeroShot: 0, shifts: 0, errors: 0, outerPerform: 0, caught: 0, resumableCatches: 0 };
+const seen = { handled: 0, resumes: 0, multiShot: 0, zeroShot: 0, shifts: 0, errors: 0, outerPerform: 0, caught: 0, resumableCatches: 0, dynBound: 0 };
 
 /** A runtime error (unhandled perform, shift outside reset) as catch clauses see it: see `cv` in the Beagle prelude of each case. */
 const SYSTEM_ERROR = 500;
@@ -249,6 +254,18 @@ function model(program: Term): { value: number | "ERR"; log: number[] } | null {
             stack.push({ t: "throw" });
             cur = t.e;
             break;
+          case "bind":
+            stack.push({ t: "bind", v: t.n });
+            cur = t.e;
+            break;
+          case "dyn": {
+            let i = stack.length - 1;
+            while (i >= 0 && stack[i]!.t !== "bind") i--;
+            val = i < 0 ? 0 : (stack[i] as { v: number }).v;
+            if (i >= 0) seen.dynBound++;
+            mode = "ret";
+            break;
+          }
           case "try":
             stack.push({ t: "try", body: t.body, resumable: t.resumable });
             cur = t.e;
@@ -295,6 +312,7 @@ function model(program: Term): { value: number | "ERR"; log: number[] } | null {
           case "handle":
           case "reset":
           case "try":
+          case "bind":
             break;
           case "resume":
             for (const fr of f.k) stack.push(fr);
@@ -316,6 +334,7 @@ function countResumes(t: Term): number {
   switch (t.k) {
     case "lit":
     case "var":
+    case "dyn":
     case "shift":
       return 0;
     case "add":
@@ -361,6 +380,10 @@ function toBeagle(program: Term, ns: string): string {
         return `shift(fn(k) { ${emit(t.body, "shift")} })`;
       case "throw":
         return `throw(${emit(t.e, ctx)})`;
+      case "bind":
+        return `(binding (d = ${t.n}) { ${emit(t.e, ctx)} })`;
+      case "dyn":
+        return "d";
       case "try":
         return `(try { ${emit(t.e, ctx)} } catch (${t.resumable ? "e, resume" : "e"}) { ${emit(t.body, t.resumable ? "catchR" : "catch")} })`;
       case "resume": {
@@ -374,6 +397,7 @@ function toBeagle(program: Term, ns: string): string {
   return `namespace ${ns}
 use beagle.effect as effect
 ${effects}
+let dynamic d = 0
 let log = atom([])
 let last-error = atom(null)
 fn note(n) {
@@ -450,7 +474,7 @@ describe("effects: random programs agree with the reference machine", () => {
     for (const p of programs) expect(actual(p)).toBe(expected(p)!);
   });
 
-  test("random nestings (handle/perform/resume, multi- and zero-shot, reset/shift)", () => {
+  test("random nestings (handle/perform/resume, multi- and zero-shot, reset/shift, try/throw, binding)", () => {
     fc.assert(
       fc.property(program, (program) => {
         const want = expected(program);
@@ -473,6 +497,7 @@ describe("effects: random programs agree with the reference machine", () => {
     expect(seen.errors).toBeGreaterThan(5);
     expect(seen.caught).toBeGreaterThan(10);
     expect(seen.resumableCatches).toBeGreaterThan(5);
+    expect(seen.dynBound).toBeGreaterThan(10);
     if (process.env.FX_STATS) console.log(seen);
   }, 60_000);
 });
