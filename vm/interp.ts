@@ -265,11 +265,14 @@ function getField(obj: Value, name: string, proto: FnProto, at: number): Value {
   typeError(`Cannot access property '${name}' on ${typeNameOf(obj)}`);
 }
 
-function setField(obj: Value, name: string, value: Value) {
+function setField(obj: Value, name: string, value: Value, proto: FnProto, at: number) {
   if (obj instanceof Struct) {
     const slot = obj.type.slots.get(name);
     if (slot === undefined) runtimeError("FieldError", `Field '${name}' does not exist on ${obj.type.displayName}`);
     if (!obj.type.mutable[slot]) runtimeError("MutabilityError", `Cannot mutate immutable field '${name}' in struct '${obj.type.qualifiedName}'`);
+    // cache only after the checks passed: a hit needs no check
+    proto.fieldCacheType[at] = obj.type;
+    proto.fieldCacheSlot[at] = slot;
     obj.f[slot] = value;
     return;
   }
@@ -739,7 +742,11 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
           }
           case Op.SetField: {
             const v = regs[--sp];
-            setField(regs[sp - 1], consts[code[pc++]!] as string, v);
+            const obj = regs[sp - 1];
+            if (obj instanceof Struct && proto.fieldCacheType[opPc] === obj.type) {
+              obj.f[proto.fieldCacheSlot[opPc]!] = v;
+              pc++;
+            } else setField(obj, consts[code[pc++]!] as string, v, proto, opPc);
             regs[sp - 1] = v;
             break;
           }
