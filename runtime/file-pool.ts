@@ -38,6 +38,19 @@ const KEEP_MAX = 4 << 20;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * Where the worker script is. In a single-file executable (`bun build
+ * --compile` with runtime/file-worker.ts as an extra entry point) entry points
+ * live in a virtual filesystem relative to their common root, and
+ * import.meta.url is the main chunk's, so the build tells us the path
+ * (globalThis.BEAGLE_FILE_WORKER) or it is ./runtime/file-worker.ts.
+ */
+function fileWorkerUrl(): string {
+  const own = new URL("./file-worker.ts", import.meta.url).href;
+  if (!own.includes("/$bunfs/")) return own;
+  return (globalThis as { BEAGLE_FILE_WORKER?: string }).BEAGLE_FILE_WORKER ?? "./runtime/file-worker.ts";
+}
+
 export class FilePool {
   readonly size: number;
   private L: PoolLayout;
@@ -70,7 +83,7 @@ export class FilePool {
     for (let s = slots - 1; s >= 0; s--) this.free.push(s);
 
     const init: WorkerInit = { sab: this.L.sab, slots, inlineBytes, wake: opts.wake };
-    const url = new URL("./file-worker.ts", import.meta.url).href;
+    const url = fileWorkerUrl();
     const closes: Promise<void>[] = [];
     for (let i = 0; i < this.size; i++) {
       const w = new Worker(url);

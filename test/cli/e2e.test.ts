@@ -26,12 +26,22 @@ function run(argv: string[], cwd = dir) {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
   delete env.BEAGLE_TEST_RUNNER_COMMAND;
   delete env.BEAGLE_TEST_BLOCKS;
-  const r = Bun.spawnSync(argv, { cwd, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  // a hang (e.g. a pool worker that cannot start) fails the test instead of stalling it
+  const r = Bun.spawnSync(argv, { cwd, env, stdout: "pipe", stderr: "pipe", stdin: "ignore", timeout: 30_000 });
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
 const beagle = (...args: string[]) => run([process.execPath, BEAGLE_TS, ...args]);
 const lastLine = (s: string) => s.trimEnd().split("\n").at(-1);
+
+// File work on the Worker pool: its worker script must be embedded in executables too.
+const POOLED_IO = `use beagle.async as async
+fn main() {
+  println(async/write-file("pooled.txt", "through the pool"))
+  println(async/read-file("pooled.txt"))
+}
+`;
+const POOLED_EXPECTED = 'Result.Ok { value: 16 }\nResult.Ok { value: "through the pool" }\n';
 
 describe("the VM through the CLI", () => {
   test("examples/hello.bg prints its expectation block", () => {
@@ -143,6 +153,11 @@ describe("single-file executables", () => {
       expect(r.stderr).toBe("");
       expect(r.stdout.trim()).toBe(HELLO_EXPECTED);
 
+      writeFileSync(join(work, "pooled.bg"), POOLED_IO);
+      const p = run([exe, "pooled.bg"], work);
+      expect(p.stdout).toBe(POOLED_EXPECTED);
+      expect(p.code).toBe(0);
+
       // The runner must re-invoke the executable itself, not `bun beagle.ts`.
       const t = run([exe, "test", "hello.bg"], work);
       expect(t.stdout).toContain("  PASS  hello.bg");
@@ -164,6 +179,14 @@ describe("single-file executables", () => {
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       expect(r.stdout.trim()).toBe(HELLO_EXPECTED);
+
+      const src = join(dir, "pooled.bg");
+      writeFileSync(src, POOLED_IO);
+      const pexe = join(dir, "pooled");
+      expect(beagle("build", src, "-o", pexe).code).toBe(0);
+      const p = run([pexe], work);
+      expect(p.stdout).toBe(POOLED_EXPECTED);
+      expect(p.code).toBe(0);
     },
     120_000,
   );
