@@ -1,12 +1,11 @@
-// A binary min-heap of timers keyed by monotonic deadline (ms). Cancelling
-// marks the entry dead (lazy deletion): O(1), and dead entries are skipped
-// when they reach the top. Ties fire in insertion order.
+// The scheduler's timers: callbacks on top of the event loop's timer heap
+// (runtime/timers.ts: a min-heap keyed by deadline then insertion order, with
+// O(1) lazy cancellation). Deadlines are monotonic milliseconds.
+import { TimerHeap as DeadlineHeap } from "../../runtime/timers.ts";
 
 export interface Timer {
-  deadline: number;
-  seq: number;
-  fire: () => void;
-  dead: boolean;
+  readonly id: number;
+  readonly deadline: number;
 }
 
 export function nowMs(): number {
@@ -14,92 +13,43 @@ export function nowMs(): number {
 }
 
 export class TimerHeap {
-  private heap: Timer[] = [];
-  private seq = 0;
-  private live = 0;
+  private readonly heap = new DeadlineHeap();
+  private readonly callbacks = new Map<number, () => void>();
+  private nextId = 1;
+  private readonly due: number[] = [];
 
   get size(): number {
-    return this.live;
+    return this.heap.size;
   }
 
   add(delayMs: number, fire: () => void, now = nowMs()): Timer {
-    const t: Timer = { deadline: now + Math.max(0, delayMs), seq: this.seq++, fire, dead: false };
-    this.heap.push(t);
-    this.up(this.heap.length - 1);
-    this.live++;
+    const t = { id: this.nextId++, deadline: now + Math.max(0, delayMs) };
+    this.heap.add(t.id, t.deadline);
+    this.callbacks.set(t.id, fire);
     return t;
   }
 
   cancel(t: Timer) {
-    if (!t.dead) {
-      t.dead = true;
-      this.live--;
-    }
+    this.heap.cancel(t.id);
+    this.callbacks.delete(t.id);
   }
 
-  /** ms until the next live deadline (0 if due), or -1 when there is none. */
+  /** ms until the next deadline, rounded up (0 if due), or -1 when there is none. */
   nextTimeout(now = nowMs()): number {
-    this.dropDead();
-    const top = this.heap[0];
-    if (!top) return -1;
-    return Math.max(0, Math.ceil(top.deadline - now));
+    const d = this.heap.nextDeadline();
+    return d === undefined ? -1 : Math.max(0, Math.ceil(d - now));
   }
 
   /** Fire every timer whose deadline has passed, in deadline order. Returns how many fired. */
   fireDue(now = nowMs()): number {
-    let n = 0;
-    for (;;) {
-      this.dropDead();
-      const top = this.heap[0];
-      if (!top || top.deadline > now) return n;
-      this.pop();
-      top.dead = true;
-      this.live--;
-      n++;
-      top.fire();
+    const ids = this.heap.popExpired(now, this.due);
+    const n = ids.length;
+    for (const id of ids) {
+      const fire = this.callbacks.get(id)!;
+      this.callbacks.delete(id);
+      fire();
     }
-  }
-
-  private dropDead() {
-    while (this.heap.length && this.heap[0]!.dead) this.pop();
-  }
-
-  private less(a: Timer, b: Timer): boolean {
-    return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
-  }
-
-  private pop(): Timer {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length) {
-      h[0] = last;
-      this.down(0);
-    }
-    return top;
-  }
-
-  private up(i: number) {
-    const h = this.heap;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  private down(i: number) {
-    const h = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
+    ids.length = 0;
+    return n;
   }
 }
