@@ -9,6 +9,7 @@ import { PersistentVector } from "../collections/vector.ts";
 import { err, ok } from "../core-types.ts";
 import { errorFromNode } from "../builtins/fs.ts";
 import { runtimeError } from "../errors.ts";
+import { blockingSleep } from "../builtins/core.ts";
 import type { Value } from "../values.ts";
 import type { IoBackend } from "./runtime.ts";
 
@@ -24,7 +25,6 @@ export function toBeagleResult(r: FileResult): Value {
 export class LoopBackend implements IoBackend {
   private loop: EventLoop | null = null;
   private readonly callbacks = new Map<number, (result: Value) => void>();
-  private readonly idleCell = new Int32Array(new SharedArrayBuffer(4));
 
   get pending(): number {
     return this.callbacks.size;
@@ -38,7 +38,7 @@ export class LoopBackend implements IoBackend {
   wait(timeoutMs: number) {
     if (!this.loop) {
       // nothing pooled has ever run: a plain timed sleep is all an idle wait needs
-      if (timeoutMs > 0) Atomics.wait(this.idleCell, 0, 0, timeoutMs);
+      blockingSleep(timeoutMs);
       return;
     }
     for (const c of this.loop.runOnce(timeoutMs)) {

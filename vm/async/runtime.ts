@@ -30,10 +30,9 @@ export interface IoBackend {
 
 /** A dependency-free backend: sleeps the thread until the next timer. */
 class SleepBackend implements IoBackend {
-  private readonly cell = new Int32Array(new SharedArrayBuffer(4));
   readonly pending = 0;
   wait(timeoutMs: number) {
-    if (timeoutMs > 0) Atomics.wait(this.cell, 0, 0, timeoutMs);
+    blockingSleep(timeoutMs);
   }
   close() {}
 }
