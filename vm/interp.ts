@@ -128,15 +128,19 @@ function acceptsArity(fn: Value, n: number): boolean {
   return true;
 }
 
-export function dispatch(pm: ProtocolMethod, args: Value[]): Value {
-  const self = args[0];
+/** The implementation of `pm` for a call with first argument `self` and `argc` arguments, or undefined if none. */
+function findImpl(pm: ProtocolMethod, self: Value, argc: number): Value {
   let impl = pm.impls.get(typeKeyOf(self)) ?? (self instanceof Struct && self.type.enumType ? pm.impls.get(self.type) : undefined) ?? pm.defaultImpl;
   // A type may implement only some arities; the protocol's default body covers the rest.
-  if (impl && impl !== pm.defaultImpl && pm.defaultImpl && !acceptsArity(impl, args.length) && acceptsArity(pm.defaultImpl, args.length)) impl = pm.defaultImpl;
+  if (impl && impl !== pm.defaultImpl && pm.defaultImpl && !acceptsArity(impl, argc) && acceptsArity(pm.defaultImpl, argc)) impl = pm.defaultImpl;
   // no impl for this type, and the default body (if any) does not cover this arity (a stub arm)
-  if (impl === null || impl === undefined || (impl === pm.defaultImpl && impl instanceof MultiFn && !acceptsArity(impl, args.length))) {
-    typeError(`Function not implemented for ${typeNameOf(self)} value: ${formatValue(self, 0)}`);
-  }
+  if (impl === null || impl === undefined || (impl === pm.defaultImpl && impl instanceof MultiFn && !acceptsArity(impl, argc))) return undefined;
+  return impl;
+}
+
+export function dispatch(pm: ProtocolMethod, args: Value[]): Value {
+  const impl = findImpl(pm, args[0], args.length);
+  if (impl === undefined) typeError(`Function not implemented for ${typeNameOf(args[0])} value: ${formatValue(args[0], 0)}`);
   return impl;
 }
 
@@ -560,6 +564,17 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             const isTail = code[opPc] === Op.TailCall && frame.kind === FrameKind.Normal;
             const argc = code[pc++]!;
             let fn = regs[sp - argc - 1];
+            // A protocol method or multi-arity function resolves here to what it runs, so
+            // the common cases (a closure or builtin of that arity) take the direct paths
+            // below, without an argument array. Failures are left to the general path.
+            if (fn instanceof ProtocolMethod && argc > 0) {
+              const impl = findImpl(fn, regs[sp - argc], argc);
+              if (impl !== undefined) fn = impl;
+            }
+            if (fn instanceof MultiFn) {
+              const c = fn.byArity[argc];
+              if (c !== undefined) fn = c;
+            }
             if (fn instanceof Closure && !fn.proto.variadic && fn.proto.nparams === argc) {
               if (fn.proto.lazy !== null) fn.proto.lazy();
               if (--budget <= 0) {
