@@ -7,7 +7,7 @@ import {
   Builtin, Cell, Closure, Continuation, Fiber, FiberState, Frame, FrameKind, INTRINSIC_DONE, Intrinsic,
   MultiFn, ProtocolMethod, Var,
 } from "./objects.ts";
-import { BFloat, EnumType, Keyword, Struct, StructType, type Value } from "./values.ts";
+import { BFloat, EnumType, Keyword, Struct, StructType, mkFloat, type Value } from "./values.ts";
 import { ArithOp, arith, bitwise, compareSlow } from "./arith.ts";
 import { equal } from "./equal.ts";
 import { formatValue } from "./print.ts";
@@ -60,6 +60,34 @@ export function resumeContinuation(fiber: Fiber, k: Continuation, v: Value) {
   }
   const top = fiber.frames[fiber.frames.length - 1]!;
   top.regs[top.sp++] = v;
+}
+
+/**
+ * Arithmetic when the operands are not two plain numbers. A boxed integral
+ * float (1.0, or a literal like 2.0) with a number or another box is plain
+ * float arithmetic, done here; the rest (bigint Ints, type errors) goes to arith().
+ */
+function arithBoxed(op: ArithOp, a: Value, b: Value): Value {
+  const x = typeof a === "number" ? a : a instanceof BFloat ? a.v : undefined;
+  const y = typeof b === "number" ? b : b instanceof BFloat ? b.v : undefined;
+  if (x === undefined || y === undefined) return arith(op, a, b);
+  let r: number;
+  switch (op) {
+    case ArithOp.Add: r = x + y; break;
+    case ArithOp.Sub: r = x - y; break;
+    case ArithOp.Mul: r = x * y; break;
+    case ArithOp.Div: r = x / y; break;
+    default: r = x % y;
+  }
+  return Number.isInteger(r) ? new BFloat(r) : r;
+}
+
+/** <, <=, >, >= when the operands are not two plain numbers: boxed floats here, the rest in compareSlow. */
+function compareBoxed(a: Value, b: Value): number {
+  const x = typeof a === "number" ? a : a instanceof BFloat ? a.v : undefined;
+  const y = typeof b === "number" ? b : b instanceof BFloat ? b.v : undefined;
+  if (x === undefined || y === undefined) return compareSlow(a, b);
+  return x < y ? -1 : x > y ? 1 : x === y ? 0 : NaN;
 }
 
 function arityError(name: string, expected: string, got: number): never {
@@ -429,7 +457,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
                 if (Number.isInteger(a) && Number.isInteger(b)) regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Add, a, b);
                 else regs[sp - 1] = new BFloat(r);
               } else regs[sp - 1] = r;
-            } else regs[sp - 1] = arith(ArithOp.Add, a, b);
+            } else regs[sp - 1] = arithBoxed(ArithOp.Add, a, b);
             break;
           }
           case Op.Sub: {
@@ -441,7 +469,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
                 if (Number.isInteger(a) && Number.isInteger(b)) regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Sub, a, b);
                 else regs[sp - 1] = new BFloat(r);
               } else regs[sp - 1] = r;
-            } else regs[sp - 1] = arith(ArithOp.Sub, a, b);
+            } else regs[sp - 1] = arithBoxed(ArithOp.Sub, a, b);
             break;
           }
           case Op.Mul: {
@@ -453,47 +481,51 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
                 if (Number.isInteger(a) && Number.isInteger(b)) regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Mul, a, b);
                 else regs[sp - 1] = new BFloat(r);
               } else regs[sp - 1] = Object.is(r, -0) ? new BFloat(r) : r;
-            } else regs[sp - 1] = arith(ArithOp.Mul, a, b);
+            } else regs[sp - 1] = arithBoxed(ArithOp.Mul, a, b);
             break;
           }
           case Op.Div: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            if (typeof a === "number" && typeof b === "number" && Number.isInteger(a) && Number.isInteger(b) && b !== 0) {
-              regs[sp - 1] = Math.trunc(a / b) + 0;
-            } else regs[sp - 1] = arith(ArithOp.Div, a, b);
+            if (typeof a === "number" && typeof b === "number") {
+              if (!Number.isInteger(a) || !Number.isInteger(b)) regs[sp - 1] = mkFloat(a / b);
+              else if (b !== 0) regs[sp - 1] = Math.trunc(a / b) + 0;
+              else regs[sp - 1] = arith(ArithOp.Div, a, b); // Division by zero
+            } else regs[sp - 1] = arithBoxed(ArithOp.Div, a, b);
             break;
           }
           case Op.Mod: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            if (typeof a === "number" && typeof b === "number" && Number.isInteger(a) && Number.isInteger(b) && b !== 0) {
-              regs[sp - 1] = (a % b) + 0;
-            } else regs[sp - 1] = arith(ArithOp.Mod, a, b);
+            if (typeof a === "number" && typeof b === "number") {
+              if (!Number.isInteger(a) || !Number.isInteger(b)) regs[sp - 1] = mkFloat(a % b);
+              else if (b !== 0) regs[sp - 1] = (a % b) + 0;
+              else regs[sp - 1] = arith(ArithOp.Mod, a, b); // Division by zero
+            } else regs[sp - 1] = arithBoxed(ArithOp.Mod, a, b);
             break;
           }
           case Op.Lt: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            regs[sp - 1] = typeof a === "number" && typeof b === "number" ? a < b : compareSlow(a, b) < 0;
+            regs[sp - 1] = typeof a === "number" && typeof b === "number" ? a < b : compareBoxed(a, b) < 0;
             break;
           }
           case Op.Le: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            regs[sp - 1] = typeof a === "number" && typeof b === "number" ? a <= b : compareSlow(a, b) <= 0;
+            regs[sp - 1] = typeof a === "number" && typeof b === "number" ? a <= b : compareBoxed(a, b) <= 0;
             break;
           }
           case Op.Gt: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            regs[sp - 1] = typeof a === "number" && typeof b === "number" ? a > b : compareSlow(a, b) > 0;
+            regs[sp - 1] = typeof a === "number" && typeof b === "number" ? a > b : compareBoxed(a, b) > 0;
             break;
           }
           case Op.Ge: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            regs[sp - 1] = typeof a === "number" && typeof b === "number" ? a >= b : compareSlow(a, b) >= 0;
+            regs[sp - 1] = typeof a === "number" && typeof b === "number" ? a >= b : compareBoxed(a, b) >= 0;
             break;
           }
           case Op.Eq: {
@@ -510,27 +542,39 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
           }
           case Op.BitAnd: {
             const b = regs[--sp];
-            regs[sp - 1] = bitwise("&", regs[sp - 1], b);
+            const a = regs[sp - 1];
+            // two int32s: the 32-bit result, sign-extended, is the 61-bit one
+            regs[sp - 1] = typeof a === "number" && typeof b === "number" && (a | 0) === a && (b | 0) === b ? a & b : bitwise("&", a, b);
             break;
           }
           case Op.BitOr: {
             const b = regs[--sp];
-            regs[sp - 1] = bitwise("|", regs[sp - 1], b);
+            const a = regs[sp - 1];
+            // two int32s: the 32-bit result, sign-extended, is the 61-bit one
+            regs[sp - 1] = typeof a === "number" && typeof b === "number" && (a | 0) === a && (b | 0) === b ? a | b : bitwise("|", a, b);
             break;
           }
           case Op.BitXor: {
             const b = regs[--sp];
-            regs[sp - 1] = bitwise("^", regs[sp - 1], b);
+            const a = regs[sp - 1];
+            // two int32s: the 32-bit result, sign-extended, is the 61-bit one
+            regs[sp - 1] = typeof a === "number" && typeof b === "number" && (a | 0) === a && (b | 0) === b ? a ^ b : bitwise("^", a, b);
             break;
           }
           case Op.Shl: {
             const b = regs[--sp];
-            regs[sp - 1] = bitwise("<<", regs[sp - 1], b);
+            const a = regs[sp - 1];
+            if (typeof a === "number" && typeof b === "number" && (a | 0) === a && b >= 0 && b < 32 && (b | 0) === b) {
+              // exact (a power-of-two scaling); beyond the safe range the general path wraps at 61 bits
+              const r = a * 2 ** b;
+              regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : bitwise("<<", a, b);
+            } else regs[sp - 1] = bitwise("<<", a, b);
             break;
           }
           case Op.Shr: {
             const b = regs[--sp];
-            regs[sp - 1] = bitwise(">>", regs[sp - 1], b);
+            const a = regs[sp - 1];
+            regs[sp - 1] = typeof a === "number" && typeof b === "number" && (a | 0) === a && b >= 0 && b < 32 && (b | 0) === b ? a >> b : bitwise(">>", a, b);
             break;
           }
           case Op.UShr: {
