@@ -531,13 +531,14 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
           case Op.Eq: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            regs[sp - 1] = a === b || (!(typeof a === "number" && typeof b === "number") && equal(a, b));
+            // nothing but null equals null; two different numbers are never equal
+            regs[sp - 1] = a === b || (a !== null && b !== null && !(typeof a === "number" && typeof b === "number") && equal(a, b));
             break;
           }
           case Op.Ne: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            regs[sp - 1] = !(a === b || (!(typeof a === "number" && typeof b === "number") && equal(a, b)));
+            regs[sp - 1] = !(a === b || (a !== null && b !== null && !(typeof a === "number" && typeof b === "number") && equal(a, b)));
             break;
           }
           case Op.BitAnd: {
