@@ -1,0 +1,161 @@
+// Whole-program comparison: the same six benchmark programs written in Beagle,
+// Python and JavaScript (bench/programs/), run under Beagle (bun beagle.ts),
+// CPython (python3) and Bun in the same session. Each run is a fresh process
+// timed by wall clock (spawn + performance.now), rounds interleaved so machine
+// noise hits all three alike; the figure reported is the median.
+//
+//   bun bench/languages.ts [--quick] [--runs N] [--only a,b] [--no-write]
+//
+// --quick   smaller sizes (a smoke run in seconds; nothing is written)
+// --runs N  repetitions per program and language (default 5; 3 with --quick)
+// --only    a comma-separated subset of the programs
+// --no-write  print the table only; by default a full run replaces the figures
+//           between the markers in docs/performance.md
+//
+// Before timing, every program's three outputs are compared: a mismatch is
+// reported and that program's ratios are marked.
+
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, platform, arch } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "..");
+const PROGRAMS = join(ROOT, "bench", "programs");
+const DOC = join(ROOT, "docs", "performance.md");
+const BEGIN = "<!-- languages:begin -->";
+const END = "<!-- languages:end -->";
+
+const args = process.argv.slice(2);
+const QUICK = args.includes("--quick");
+const opt = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const RUNS = Number(opt("--runs") ?? (QUICK ? 3 : 5));
+const ONLY = opt("--only")?.split(",");
+const WRITE = !QUICK && !args.includes("--no-write");
+
+interface Program {
+  name: string;
+  size: number;
+  quick: number;
+}
+
+const ALL: Program[] = [
+  { name: "binary-trees", size: 16, quick: 10 },
+  { name: "fannkuch-redux", size: 9, quick: 7 },
+  { name: "nbody", size: 250000, quick: 10000 },
+  { name: "spectral-norm", size: 400, quick: 100 },
+  { name: "mandelbrot", size: 800, quick: 200 },
+  { name: "fasta", size: 250000, quick: 10000 },
+];
+
+type Lang = "beagle" | "cpython" | "bun";
+const LANGS: Lang[] = ["beagle", "cpython", "bun"];
+const BUN = process.execPath;
+const PYTHON = Bun.which("python3") ?? "python3";
+
+function argv(lang: Lang, p: Program, size: number): string[] {
+  const base = join(PROGRAMS, p.name);
+  switch (lang) {
+    case "beagle":
+      return [BUN, join(ROOT, "beagle.ts"), base + ".bg", String(size)];
+    case "cpython":
+      return [PYTHON, base + ".py", String(size)];
+    case "bun":
+      return [BUN, base + ".js", String(size)];
+  }
+}
+
+interface Run {
+  ms: number;
+  out: string;
+  ok: boolean;
+  err: string;
+}
+
+function runOnce(cmd: string[]): Run {
+  const t0 = performance.now();
+  const r = Bun.spawnSync(cmd, { cwd: ROOT, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const ms = performance.now() - t0;
+  return { ms, out: r.stdout.toString(), ok: r.exitCode === 0, err: r.stderr.toString().trim().split("\n").slice(0, 3).join(" | ") };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const programs = ALL.filter((p) => !ONLY || ONLY.includes(p.name));
+const times = new Map<string, number[]>();
+const problems = new Map<string, string>();
+const key = (p: Program, l: Lang) => `${p.name}/${l}`;
+
+// 1. outputs agree (this run also warms the file cache)
+for (const p of programs) {
+  const size = QUICK ? p.quick : p.size;
+  const outs = LANGS.map((l) => ({ l, r: runOnce(argv(l, p, size)) }));
+  for (const { l, r } of outs) if (!r.ok) problems.set(p.name, `${l} failed: ${r.err}`);
+  const ref = outs.find((o) => o.l === "cpython")!.r.out;
+  for (const { l, r } of outs) {
+    if (r.ok && r.out !== ref) problems.set(p.name, `${l} output differs from CPython's`);
+  }
+  console.log(`${p.name} ${size}: ${problems.get(p.name) ?? "outputs agree"}`);
+}
+
+// 2. timing, interleaved round by round
+for (let round = 0; round < RUNS; round++) {
+  for (const p of programs) {
+    const size = QUICK ? p.quick : p.size;
+    for (const l of LANGS) {
+      const r = runOnce(argv(l, p, size));
+      if (!r.ok) problems.set(p.name, `${l} failed: ${r.err}`);
+      const k = key(p, l);
+      if (!times.has(k)) times.set(k, []);
+      times.get(k)!.push(r.ms);
+    }
+  }
+  process.stderr.write(`round ${round + 1}/${RUNS} done\n`);
+}
+
+// 3. the table
+const fmt = (ms: number) => (ms / 1000).toFixed(ms < 100 ? 3 : 2);
+const ratio = (x: number) => (x >= 10 ? x.toFixed(0) : x.toFixed(2)) + "×";
+const rows: string[] = [
+  "| program | size | Beagle (s) | CPython (s) | Bun (s) | Beagle / CPython | Beagle / Bun |",
+  "|---|---:|---:|---:|---:|---:|---:|",
+];
+let geoPy = 0;
+let geoBun = 0;
+for (const p of programs) {
+  const [b, c, j] = LANGS.map((l) => median(times.get(key(p, l))!));
+  geoPy += Math.log(b! / c!);
+  geoBun += Math.log(b! / j!);
+  const mark = problems.has(p.name) ? " ⚠" : "";
+  rows.push(`| ${p.name}${mark} | ${(QUICK ? p.quick : p.size).toLocaleString("en-US")} | ${fmt(b!)} | ${fmt(c!)} | ${fmt(j!)} | ${ratio(b! / c!)} | ${ratio(b! / j!)} |`);
+}
+if (programs.length > 1) {
+  rows.push(`| geometric mean | | | | | ${ratio(Math.exp(geoPy / programs.length))} | ${ratio(Math.exp(geoBun / programs.length))} |`);
+}
+
+const pyVersion = Bun.spawnSync([PYTHON, "--version"]).stdout.toString().trim();
+const cpu = cpus();
+const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${platform()}/${arch()}`;
+const date = new Date().toISOString().slice(0, 10);
+const header =
+  `Measured ${date} with \`bun bench/languages.ts${QUICK ? " --quick" : ""}\`: median wall time of ${RUNS} runs per cell ` +
+  `(fresh process each, start-up included, rounds interleaved), on ${machine}; ` +
+  `Bun ${Bun.version}, ${pyVersion}. A ratio above 1× means Beagle is slower.`;
+const notes = [...problems].map(([n, m]) => `\n⚠ ${n}: ${m}`).join("");
+const table = `${header}\n\n${rows.join("\n")}\n${notes}`;
+console.log("\n" + table);
+
+if (WRITE) {
+  const block = `${BEGIN}\n${table}\n${END}`;
+  let doc = existsSync(DOC) ? readFileSync(DOC, "utf8") : `# Performance\n\n${BEGIN}\n${END}\n`;
+  if (!doc.includes(BEGIN)) doc += `\n${BEGIN}\n${END}\n`;
+  doc = doc.replace(new RegExp(`${BEGIN}[\\s\\S]*?${END}`), () => block);
+  writeFileSync(DOC, doc);
+  console.log(`\nwrote ${DOC}`);
+}
