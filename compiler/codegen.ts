@@ -853,7 +853,9 @@ export class CodeGen {
         const end = new Label();
         this.condJump(e.cond, elseL);
         this.block(e.then, tail);
-        this.jump(Op.Jump, end, -1);
+        // in tail position the value is returned: return now instead of jumping to the Return
+        if (tail) this.emit(Op.Return, -1);
+        else this.jump(Op.Jump, end, -1);
         this.place(elseL);
         if (e.else) this.block(e.else, tail);
         else this.emit(Op.Null, 1);
@@ -1131,7 +1133,8 @@ export class CodeGen {
       this.bindPattern(arm.pat, subj, next, false);
       this.block(arm.body, tail);
       fs.scopes.pop();
-      this.jump(Op.Jump, end, -1);
+      if (tail) this.emit(Op.Return, -1);
+      else this.jump(Op.Jump, end, -1);
       this.place(next);
       fs.depth = startDepth;
     }
