@@ -4,6 +4,8 @@
 // poke the event loop's waker, so the main thread can stay blocked in the
 // poller instead of Bun's event loop. Requests beyond the slot count wait in a
 // JS backlog and are dispatched as slots free up.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { strerror } from "../ffi/libc.ts";
 import { defaultPoolSize } from "./cpu.ts";
 import { OP_CODE, RES, type FileRequest, type FileResult, type FileStat } from "./file-ops.ts";
@@ -47,8 +49,19 @@ const decoder = new TextDecoder();
  */
 function fileWorkerUrl(): string {
   const own = new URL("./file-worker.ts", import.meta.url).href;
-  if (!own.includes("/$bunfs/")) return own;
-  return (globalThis as { BEAGLE_FILE_WORKER?: string }).BEAGLE_FILE_WORKER ?? "./runtime/file-worker.ts";
+  if (!own.includes("/$bunfs/")) return checked(own, fileURLToPath(own));
+  const rel = (globalThis as { BEAGLE_FILE_WORKER?: string }).BEAGLE_FILE_WORKER ?? "./runtime/file-worker.ts";
+  // embedded entry points are stored as .js under the virtual root
+  return checked(rel, "/$bunfs/root/" + rel.replace(/^\.\//, "").replace(/\.ts$/, ".js"));
+}
+
+/**
+ * A worker that cannot load reports it through Bun's event loop, which does not
+ * run while we block in the poller: requests would wait forever. Fail now instead.
+ */
+function checked(url: string, path: string): string {
+  if (!existsSync(path)) throw new Error(`the file pool's worker script is missing (${path}); was it built without runtime/file-worker.ts as an entry point?`);
+  return url;
 }
 
 export class FilePool {

@@ -50,3 +50,24 @@ test("1,000 concurrent pooled file round trips are correct and leave no fd or wo
   expect(openFds()).toBe(before);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test("a pool that cannot start fails operations with an error value, never a hang", async () => {
+  const { EventLoop } = await import("../../runtime/event-loop.ts");
+  const { formatValue } = await import("../../vm/print.ts");
+  const broken = () => {
+    const loop = new EventLoop();
+    loop.submitFile = () => {
+      throw new Error("no worker script");
+    };
+    return loop;
+  };
+  const rt = createRuntime();
+  rt.async.backend = new LoopBackend(broken);
+  const mod = rt.loader.compile(`use beagle.async as async\nfn go() { [async/read-file("/x"), async/run-threaded(fn() { async/file-exists?("/x") })] }`, "broken.bg");
+  runMainFiber(rt.vm, new Closure(mod.init, []), null);
+  const f = runTask(rt.vm, mod.ns.vars.get("go")!.value, []);
+  expect(f.error).toBeUndefined();
+  const msg = "file pool unavailable: no worker script";
+  expect(formatValue(f.result, 0)).toBe(`[Result.Err { error: Error.IO { message: "${msg}" } }, Result.Err { error: Error.IO { message: "${msg}" } }]`);
+  await rt.async.backend.close();
+});

@@ -6,7 +6,7 @@
 import { EventLoop } from "../../runtime/event-loop.ts";
 import { BEAGLE_FILE_OP, DATA_OPS, TWO_PATH_OPS, type FileResult } from "../../runtime/file-ops.ts";
 import { PersistentVector } from "../collections/vector.ts";
-import { err, ok } from "../core-types.ts";
+import { err, errorValue, ok } from "../core-types.ts";
 import { errorFromNode } from "../builtins/fs.ts";
 import { runtimeError } from "../errors.ts";
 import { blockingSleep } from "../builtins/core.ts";
@@ -24,10 +24,15 @@ export function toBeagleResult(r: FileResult): Value {
 
 export class LoopBackend implements IoBackend {
   private loop: EventLoop | null = null;
+
+  constructor(private readonly makeLoop: () => EventLoop = () => new EventLoop()) {}
+
   private readonly callbacks = new Map<number, (result: Value) => void>();
+  /** operations that failed before reaching the pool, completed on the next wait */
+  private failed: (() => void)[] = [];
 
   get pending(): number {
-    return this.callbacks.size;
+    return this.callbacks.size + this.failed.length;
   }
 
   /** Open fds and workers belong to this loop until close(). */
@@ -36,6 +41,12 @@ export class LoopBackend implements IoBackend {
   }
 
   wait(timeoutMs: number) {
+    if (this.failed.length) {
+      const ready = this.failed;
+      this.failed = [];
+      for (const complete of ready) complete();
+      return;
+    }
     if (!this.loop) {
       // nothing pooled has ever run: a plain timed sleep is all an idle wait needs
       blockingSleep(timeoutMs);
@@ -53,7 +64,7 @@ export class LoopBackend implements IoBackend {
   fileOp(op: string, a: Value, b: Value, done: (result: Value) => void) {
     const name = BEAGLE_FILE_OP[op];
     if (!name) runtimeError("RuntimeError", `unknown file operation ${op}`);
-    this.loop ??= new EventLoop();
+    this.loop ??= this.makeLoop();
     const req =
       name === "sleep"
         ? { op: name, path: "", ms: Number(a) }
@@ -62,7 +73,16 @@ export class LoopBackend implements IoBackend {
           : DATA_OPS.has(name)
             ? { op: name, path: String(a), data: String(b) }
             : { op: name, path: String(a) };
-    const id = this.loop.submitFile(req);
+    let id: number;
+    try {
+      id = this.loop.submitFile(req);
+    } catch (e) {
+      // The pool could not start (e.g. a broken build): the operation fails with an
+      // error value, delivered on the next wait (never before the caller has parked).
+      const message = `file pool unavailable: ${e instanceof Error ? e.message : String(e)}`;
+      this.failed.push(() => done(err(errorValue("IO", { message }))));
+      return;
+    }
     this.callbacks.set(id, done);
   }
 
