@@ -7,7 +7,7 @@ import {
   Builtin, Cell, Closure, Continuation, Fiber, FiberState, Frame, FrameKind, INTRINSIC_DONE, Intrinsic,
   MultiFn, ProtocolMethod, Var,
 } from "./objects.ts";
-import { BFloat, EnumType, Keyword, Struct, StructType, mkFloat, type Value } from "./values.ts";
+import { BFloat, EnumType, Keyword, Struct, StructType, type Value } from "./values.ts";
 import { ArithOp, arith, bitwise, compareSlow } from "./arith.ts";
 import { equal } from "./equal.ts";
 import { formatValue } from "./print.ts";
@@ -70,7 +70,8 @@ export function resumeContinuation(fiber: Fiber, k: Continuation, v: Value) {
 function arithBoxed(op: ArithOp, a: Value, b: Value): Value {
   const x = typeof a === "number" ? a : a instanceof BFloat ? a.v : undefined;
   const y = typeof b === "number" ? b : b instanceof BFloat ? b.v : undefined;
-  if (x === undefined || y === undefined) return arith(op, a, b);
+  // two plain Ints (a division by zero) and everything that is not a number: the general path
+  if (x === undefined || y === undefined || (x === a && y === b && Number.isInteger(x) && Number.isInteger(y))) return arith(op, a, b);
   let r: number;
   switch (op) {
     case ArithOp.Add: r = x + y; break;
@@ -487,20 +488,16 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
           case Op.Div: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            if (typeof a === "number" && typeof b === "number") {
-              if (!Number.isInteger(a) || !Number.isInteger(b)) regs[sp - 1] = mkFloat(a / b);
-              else if (b !== 0) regs[sp - 1] = Math.trunc(a / b) + 0;
-              else regs[sp - 1] = arith(ArithOp.Div, a, b); // Division by zero
+            if (typeof a === "number" && typeof b === "number" && Number.isInteger(a) && Number.isInteger(b) && b !== 0) {
+              regs[sp - 1] = Math.trunc(a / b) + 0;
             } else regs[sp - 1] = arithBoxed(ArithOp.Div, a, b);
             break;
           }
           case Op.Mod: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            if (typeof a === "number" && typeof b === "number") {
-              if (!Number.isInteger(a) || !Number.isInteger(b)) regs[sp - 1] = mkFloat(a % b);
-              else if (b !== 0) regs[sp - 1] = (a % b) + 0;
-              else regs[sp - 1] = arith(ArithOp.Mod, a, b); // Division by zero
+            if (typeof a === "number" && typeof b === "number" && Number.isInteger(a) && Number.isInteger(b) && b !== 0) {
+              regs[sp - 1] = (a % b) + 0;
             } else regs[sp - 1] = arithBoxed(ArithOp.Mod, a, b);
             break;
           }
@@ -543,39 +540,27 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
           }
           case Op.BitAnd: {
             const b = regs[--sp];
-            const a = regs[sp - 1];
-            // two int32s: the 32-bit result, sign-extended, is the 61-bit one
-            regs[sp - 1] = typeof a === "number" && typeof b === "number" && (a | 0) === a && (b | 0) === b ? a & b : bitwise("&", a, b);
+            regs[sp - 1] = bitwise("&", regs[sp - 1], b);
             break;
           }
           case Op.BitOr: {
             const b = regs[--sp];
-            const a = regs[sp - 1];
-            // two int32s: the 32-bit result, sign-extended, is the 61-bit one
-            regs[sp - 1] = typeof a === "number" && typeof b === "number" && (a | 0) === a && (b | 0) === b ? a | b : bitwise("|", a, b);
+            regs[sp - 1] = bitwise("|", regs[sp - 1], b);
             break;
           }
           case Op.BitXor: {
             const b = regs[--sp];
-            const a = regs[sp - 1];
-            // two int32s: the 32-bit result, sign-extended, is the 61-bit one
-            regs[sp - 1] = typeof a === "number" && typeof b === "number" && (a | 0) === a && (b | 0) === b ? a ^ b : bitwise("^", a, b);
+            regs[sp - 1] = bitwise("^", regs[sp - 1], b);
             break;
           }
           case Op.Shl: {
             const b = regs[--sp];
-            const a = regs[sp - 1];
-            if (typeof a === "number" && typeof b === "number" && (a | 0) === a && b >= 0 && b < 32 && (b | 0) === b) {
-              // exact (a power-of-two scaling); beyond the safe range the general path wraps at 61 bits
-              const r = a * 2 ** b;
-              regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : bitwise("<<", a, b);
-            } else regs[sp - 1] = bitwise("<<", a, b);
+            regs[sp - 1] = bitwise("<<", regs[sp - 1], b);
             break;
           }
           case Op.Shr: {
             const b = regs[--sp];
-            const a = regs[sp - 1];
-            regs[sp - 1] = typeof a === "number" && typeof b === "number" && (a | 0) === a && b >= 0 && b < 32 && (b | 0) === b ? a >> b : bitwise(">>", a, b);
+            regs[sp - 1] = bitwise(">>", regs[sp - 1], b);
             break;
           }
           case Op.UShr: {
