@@ -69,6 +69,8 @@ function argv(lang: Lang, p: Program, size: number): string[] {
 
 interface Run {
   ms: number;
+  /** user + system CPU time of the process (includes JIT and GC threads) */
+  cpu: number;
   out: string;
   ok: boolean;
   err: string;
@@ -78,7 +80,8 @@ function runOnce(cmd: string[]): Run {
   const t0 = performance.now();
   const r = Bun.spawnSync(cmd, { cwd: ROOT, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const ms = performance.now() - t0;
-  return { ms, out: r.stdout.toString(), ok: r.exitCode === 0, err: r.stderr.toString().trim().split("\n").slice(0, 3).join(" | ") };
+  const cpu = Number(r.resourceUsage?.cpuTime.total ?? 0n) / 1000;
+  return { ms, cpu, out: r.stdout.toString(), ok: r.exitCode === 0, err: r.stderr.toString().trim().split("\n").slice(0, 3).join(" | ") };
 }
 
 function median(xs: number[]): number {
@@ -89,6 +92,7 @@ function median(xs: number[]): number {
 
 const programs = ALL.filter((p) => !ONLY || ONLY.includes(p.name));
 const times = new Map<string, number[]>();
+const cpuTimes = new Map<string, number[]>();
 const problems = new Map<string, string>();
 const key = (p: Program, l: Lang) => `${p.name}/${l}`;
 
@@ -114,29 +118,34 @@ for (let round = 0; round < RUNS; round++) {
       const k = key(p, l);
       if (!times.has(k)) times.set(k, []);
       times.get(k)!.push(r.ms);
+      if (!cpuTimes.has(k)) cpuTimes.set(k, []);
+      cpuTimes.get(k)!.push(r.cpu);
     }
   }
   process.stderr.write(`round ${round + 1}/${RUNS} done\n`);
 }
 
-// 3. the table
+// 3. the tables: wall time (what the user waits for) and CPU time (less sensitive to a busy machine)
 const fmt = (ms: number) => (ms / 1000).toFixed(ms < 100 ? 3 : 2);
 const ratio = (x: number) => (x >= 10 ? x.toFixed(0) : x.toFixed(2)) + "×";
-const rows: string[] = [
-  "| program | size | Beagle (s) | CPython (s) | Bun (s) | Beagle / CPython | Beagle / Bun |",
-  "|---|---:|---:|---:|---:|---:|---:|",
-];
-let geoPy = 0;
-let geoBun = 0;
-for (const p of programs) {
-  const [b, c, j] = LANGS.map((l) => median(times.get(key(p, l))!));
-  geoPy += Math.log(b! / c!);
-  geoBun += Math.log(b! / j!);
-  const mark = problems.has(p.name) ? " ⚠" : "";
-  rows.push(`| ${p.name}${mark} | ${(QUICK ? p.quick : p.size).toLocaleString("en-US")} | ${fmt(b!)} | ${fmt(c!)} | ${fmt(j!)} | ${ratio(b! / c!)} | ${ratio(b! / j!)} |`);
-}
-if (programs.length > 1) {
-  rows.push(`| geometric mean | | | | | ${ratio(Math.exp(geoPy / programs.length))} | ${ratio(Math.exp(geoBun / programs.length))} |`);
+function renderTable(t: Map<string, number[]>, unit: string): string {
+  const rows: string[] = [
+    `| program | size | Beagle ${unit} | CPython ${unit} | Bun ${unit} | Beagle / CPython | Beagle / Bun |`,
+    "|---|---:|---:|---:|---:|---:|---:|",
+  ];
+  let geoPy = 0;
+  let geoBun = 0;
+  for (const p of programs) {
+    const [b, c, j] = LANGS.map((l) => median(t.get(key(p, l))!));
+    geoPy += Math.log(b! / c!);
+    geoBun += Math.log(b! / j!);
+    const mark = problems.has(p.name) ? " ⚠" : "";
+    rows.push(`| ${p.name}${mark} | ${(QUICK ? p.quick : p.size).toLocaleString("en-US")} | ${fmt(b!)} | ${fmt(c!)} | ${fmt(j!)} | ${ratio(b! / c!)} | ${ratio(b! / j!)} |`);
+  }
+  if (programs.length > 1) {
+    rows.push(`| geometric mean | | | | | ${ratio(Math.exp(geoPy / programs.length))} | ${ratio(Math.exp(geoBun / programs.length))} |`);
+  }
+  return rows.join("\n");
 }
 
 const pyVersion = Bun.spawnSync([PYTHON, "--version"]).stdout.toString().trim();
@@ -144,11 +153,13 @@ const cpu = cpus();
 const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${platform()}/${arch()}`;
 const date = new Date().toISOString().slice(0, 10);
 const header =
-  `Measured ${date} with \`bun bench/languages.ts${QUICK ? " --quick" : ""}\`: median wall time of ${RUNS} runs per cell ` +
+  `Measured ${date} with \`bun bench/languages.ts${QUICK ? " --quick" : ""}\`: medians of ${RUNS} runs per cell ` +
   `(fresh process each, start-up included, rounds interleaved), on ${machine}; ` +
   `Bun ${Bun.version}, ${pyVersion}. A ratio above 1× means Beagle is slower.`;
 const notes = [...problems].map(([n, m]) => `\n⚠ ${n}: ${m}`).join("");
-const table = `${header}\n\n${rows.join("\n")}\n${notes}`;
+const table =
+  `${header}\n\nWall time, median (s):\n\n${renderTable(times, "(s)")}\n\n` +
+  `CPU time of the process (user + system, includes JIT compiler and GC threads), median (s):\n\n${renderTable(cpuTimes, "CPU (s)")}\n${notes}`;
 console.log("\n" + table);
 
 if (WRITE) {
