@@ -340,17 +340,27 @@ function concatError(v: Value): never {
  */
 export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
   const frames = fiber.frames;
-  let frame = frames[frames.length - 1]!;
-  let closure = frame.closure;
-  let proto = closure.proto;
-  let code = proto.code;
-  let consts = proto.consts;
-  let regs = frame.regs;
-  let pc = frame.pc;
-  let sp = frame.sp;
-  let opPc = pc;
+  let frame: Frame;
+  let closure: Closure;
+  let proto: FnProto;
+  let code: Int32Array;
+  let consts: unknown[];
+  let regs: Value[];
+  let pc: number;
+  let sp: number;
+  let opPc = 0;
 
-  for (;;) {
+  // Paths that change the running frame (other than the hot call and return
+  // paths, which update these locals in place) `continue reload`.
+  reload: for (;;) {
+    frame = frames[frames.length - 1]!;
+    closure = frame.closure;
+    proto = closure.proto;
+    code = proto.code;
+    consts = proto.consts;
+    regs = frame.regs;
+    pc = frame.pc;
+    sp = frame.sp;
     try {
       for (;;) {
         opPc = pc;
@@ -679,15 +689,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               if (fiber.state === FiberState.Parked) return RunResult.Parked;
             }
             if (frames.length === 0) return RunResult.Done;
-            frame = frames[frames.length - 1]!;
-            closure = frame.closure;
-            proto = closure.proto;
-            code = proto.code;
-            consts = proto.consts;
-            regs = frame.regs;
-            pc = frame.pc;
-            sp = frame.sp;
-            break;
+            continue reload;
           }
           case Op.Return: {
             const v = regs[sp - 1];
@@ -865,15 +867,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               regs[sp - 1] = rr;
               break;
             }
-            frame = frames[frames.length - 1]!;
-            closure = frame.closure;
-            proto = closure.proto;
-            code = proto.code;
-            consts = proto.consts;
-            regs = frame.regs;
-            pc = frame.pc;
-            sp = frame.sp;
-            break;
+            continue reload;
           }
           case Op.ToStr: {
             const v = regs[sp - 1];
@@ -890,15 +884,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               regs[sp - 1] = r;
               break;
             }
-            frame = frames[frames.length - 1]!;
-            closure = frame.closure;
-            proto = closure.proto;
-            code = proto.code;
-            consts = proto.consts;
-            regs = frame.regs;
-            pc = frame.pc;
-            sp = frame.sp;
-            break;
+            continue reload;
           }
           case Op.IterPrep: {
             const seqVar = consts[code[pc++]!] as Var;
@@ -918,15 +904,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               regs[sp - 1] = r;
               break;
             }
-            frame = frames[frames.length - 1]!;
-            closure = frame.closure;
-            proto = closure.proto;
-            code = proto.code;
-            consts = proto.consts;
-            regs = frame.regs;
-            pc = frame.pc;
-            sp = frame.sp;
-            break;
+            continue reload;
           }
           case Op.IterNext: {
             const it = regs[code[pc]!];
@@ -981,15 +959,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             // stack trace) costs ten times the rest of a throw. Uncaught
             // throws take the general path below.
             if (!throwValue(vm, fiber, v)) throw new BeagleThrow(v);
-            frame = frames[frames.length - 1]!;
-            closure = frame.closure;
-            proto = closure.proto;
-            code = proto.code;
-            consts = proto.consts;
-            regs = frame.regs;
-            pc = frame.pc;
-            sp = frame.sp;
-            break;
+            continue reload;
           }
           case Op.Perform: {
             const op = regs[--sp];
@@ -1010,15 +980,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             pushCall(vm, fiber, impl, [handler, op, k]);
             if (fiber.state === FiberState.Parked) return RunResult.Parked;
             if (frames.length === 0) return RunResult.Done;
-            frame = frames[frames.length - 1]!;
-            closure = frame.closure;
-            proto = closure.proto;
-            code = proto.code;
-            consts = proto.consts;
-            regs = frame.regs;
-            pc = frame.pc;
-            sp = frame.sp;
-            break;
+            continue reload;
           }
           case Op.Handle:
           case Op.Try:
@@ -1045,15 +1007,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             frame.pc = pc;
             frame.sp = sp;
             pushBoundary(fiber, thunk, kind, tag, data);
-            frame = frames[frames.length - 1]!;
-            closure = frame.closure;
-            proto = closure.proto;
-            code = proto.code;
-            consts = proto.consts;
-            regs = frame.regs;
-            pc = 0;
-            sp = frame.sp;
-            break;
+            continue reload;
           }
           case Op.Shift: {
             const fn = regs[--sp];
@@ -1065,15 +1019,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             const k = new Continuation(removeFrames(fiber, i));
             pushCall(vm, fiber, fn, [k]);
             if (frames.length === 0) return RunResult.Done;
-            frame = frames[frames.length - 1]!;
-            closure = frame.closure;
-            proto = closure.proto;
-            code = proto.code;
-            consts = proto.consts;
-            regs = frame.regs;
-            pc = frame.pc;
-            sp = frame.sp;
-            break;
+            continue reload;
           }
           case Op.Future: {
             const thunk = regs[--sp];
@@ -1082,15 +1028,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             const spawn = vm.asyncSpawn();
             pushCall(vm, fiber, spawn, [thunk]);
             if (fiber.state === FiberState.Parked) return RunResult.Parked;
-            frame = frames[frames.length - 1]!;
-            closure = frame.closure;
-            proto = closure.proto;
-            code = proto.code;
-            consts = proto.consts;
-            regs = frame.regs;
-            pc = frame.pc;
-            sp = frame.sp;
-            break;
+            continue reload;
           }
           case Op.CompileSelf: {
             // Calls compile lazy functions before building the frame; this is the
@@ -1122,14 +1060,6 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
         return RunResult.Done;
       }
       if (fiber.state === FiberState.Done) return RunResult.Done;
-      frame = frames[frames.length - 1]!;
-      closure = frame.closure;
-      proto = closure.proto;
-      code = proto.code;
-      consts = proto.consts;
-      regs = frame.regs;
-      pc = frame.pc;
-      sp = frame.sp;
     }
   }
 }
