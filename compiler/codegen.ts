@@ -12,7 +12,7 @@
 // jump back into the frame of the function that lexically contains it.
 import type { Expr, FnExpr, Literal, Loc, Pattern, Program, QualName, TopLevel } from "./ast.ts";
 import { FnProto, Label, Op } from "../vm/bytecode.ts";
-import { Closure, MultiFn, Namespace, Protocol, ProtocolMethod, Var } from "../vm/objects.ts";
+import { Builtin, Closure, MultiFn, Namespace, Protocol, ProtocolMethod, Var } from "../vm/objects.ts";
 import { EnumType, Keyword, StructType, TypeDescriptor, mkFloat, type Value } from "../vm/values.ts";
 import { BeagleSyntaxError } from "./diagnostics.ts";
 import { BeagleRuntimeError } from "../vm/errors.ts";
@@ -261,7 +261,7 @@ export class CodeGen {
         for (const m of t.methods) {
           const pm = proto.methods.get(m.name!);
           if (!pm) this.error(m.loc, `Protocol ${proto.name} has no method ${m.name}`);
-          const impl = this.topLevelFunction(m, `${typeName(type)}.${m.name}`, false);
+          const impl = this.forwardedBuiltin(m) ?? this.topLevelFunction(m, `${typeName(type)}.${m.name}`, false);
           if (arg) {
             let byType = pm.paramImpls.get(arg);
             if (!byType) pm.paramImpls.set(arg, (byType = new Map()));
@@ -343,6 +343,27 @@ export class CodeGen {
   }
 
   // ------------------------------------------------------------ functions
+
+  /**
+   * `fn length(v) { __vec-count(v) }`: a method that only passes its parameters,
+   * in order, to a builtin. Registering the builtin itself saves a Beagle call
+   * on every dispatch (the prelude's impls for built-in types are mostly this).
+   */
+  private forwardedBuiltin(m: FnExpr): Builtin | null {
+    if (m.arities.length !== 1) return null;
+    const [a] = m.arities;
+    if (a!.rest || a!.body.length !== 1) return null;
+    const call = a!.body[0]!;
+    if (call.k !== "Call" || call.fn.k !== "Var" || call.args.length !== a!.params.length) return null;
+    const forwardsParams = a!.params.every((p, i) => {
+      const arg = call.args[i]!;
+      return p.k === "PBind" && arg.k === "Var" && arg.name.ns === null && arg.name.name === p.name;
+    });
+    if (!forwardsParams) return null;
+    const q = call.fn.name;
+    const v = q.ns === null ? (this.ns.vars.get(q.name) ?? this.host.core.vars.get(q.name)) : undefined;
+    return v?.value instanceof Builtin ? v.value : null;
+  }
 
   /** A prototype whose body is compiled the first time it runs (Op.CompileSelf). */
   private lazyArity(fn: FnExpr, a: FnExpr["arities"][number], name: string): FnProto {
