@@ -99,9 +99,9 @@ describe("the VM through the CLI", () => {
     expect(r.code).toBe(1);
   });
 
-  // Needs the VM to write `@@beagle-test-blocks-begin` to stdout before the first
-  // block (docs/testing.md, "Contract"); run with `bun test --todo` to check.
-  test.todo("output printed by test blocks does not count against the snapshot", () => {
+  // The VM writes `@@beagle-test-blocks-begin` to stdout before the first block
+  // (docs/testing.md, "Contract"), so the runner can cut block output off.
+  test("output printed by test blocks does not count against the snapshot", () => {
     const f = join(dir, "block-prints.bg");
     writeFileSync(
       f,
