@@ -79,11 +79,6 @@ export const builtins: Record<string, Builtin> = {
   "time-now"() {
     return Number(process.hrtime.bigint() - t0);
   },
-  /** Blocking sleep of the whole VM thread (upstream: OS-thread sleep). */
-  sleep(ms) {
-    blockingSleep(argInt(ms, "sleep"));
-    return null;
-  },
   "get-cpu-count"() {
     return os.availableParallelism?.() ?? os.cpus().length;
   },
