@@ -3,6 +3,7 @@ import { expect, test } from "bun:test";
 import { Struct } from "../../vm/values.ts";
 import { PersistentVector } from "../../vm/collections/vector.ts";
 import { atomType } from "../../vm/core-types.ts";
+import { blockingSleep } from "../../vm/builtins/core.ts";
 import { B, bindTestCoreTypes, errKind, errMessage } from "./builtins-helpers.ts";
 
 bindTestCoreTypes();
@@ -37,7 +38,7 @@ test("assertions raise AssertError with upstream's messages", () => {
 
 test("time and system", () => {
   const t0 = B["time-now"]!() as number;
-  B.sleep!(20);
+  blockingSleep(20);
   const t1 = B["time-now"]!() as number;
   expect(Number.isInteger(t0)).toBe(true);
   expect(t1 - t0).toBeGreaterThanOrEqual(15_000_000);
