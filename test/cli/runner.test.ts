@@ -128,6 +128,8 @@ describe("running files", () => {
     expect((await suite([f])).summary.passed).toBe(1);
   });
 
+  // Not a skipped test: it tests the runner's `// Skip` directive on fixture files
+  // (which would fail with exit 3 if the runner ran them instead of skipping them).
   test("skip", async () => {
     const a = file("skip-a.bg", ["// Skip", "//! exit 3", "// @beagle.core.snapshot", "// x"]);
     const b = file("skip-b.bg", ["// Skip: needs sockets", "//! exit 3", "// @beagle.core.snapshot", "// x"]);

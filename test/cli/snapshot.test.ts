@@ -113,6 +113,7 @@ describe("encoding and rewriting", () => {
 });
 
 describe("skip and test blocks", () => {
+  // Tests the parsing of the `// Skip` directive itself; nothing here is skipped.
   test("// Skip and // Skip: reason", () => {
     expect(findSkip("// Skip\nfn main() {}")).toEqual({ reason: null });
     expect(findSkip("fn main() {}\n// Skip: needs sockets")).toEqual({ reason: "needs sockets" });
