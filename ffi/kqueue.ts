@@ -4,6 +4,7 @@
 // udata carries our token.
 import { KQ } from "./constants.ts";
 import { check, errno, libc } from "./libc.ts";
+import { StructArray } from "./struct-array.ts";
 
 const SIZE = KQ.KEVENT_SIZE;
 
@@ -13,21 +14,9 @@ export function kqueueCreate(): number {
 }
 
 /** A growable array of struct kevent, used both as changelist and eventlist. */
-export class KEventArray {
-  view: DataView;
-  capacity: number;
+export class KEventArray extends StructArray {
   constructor(capacity = 16) {
-    this.capacity = capacity;
-    this.view = new DataView(new ArrayBuffer(capacity * SIZE));
-  }
-  ensure(n: number): void {
-    if (n <= this.capacity) return;
-    let cap = this.capacity;
-    while (cap < n) cap *= 2;
-    const next = new DataView(new ArrayBuffer(cap * SIZE));
-    new Uint8Array(next.buffer).set(new Uint8Array(this.view.buffer));
-    this.capacity = cap;
-    this.view = next;
+    super(SIZE, capacity);
   }
   set(i: number, ident: number, filter: number, flags: number, token: number): void {
     const v = this.view;

@@ -1,23 +1,14 @@
 // poll(2) bindings. struct pollfd is { int fd; short events; short revents; }
 // = 8 bytes on every platform we support.
 import { errno, libc } from "./libc.ts";
+import { StructArray } from "./struct-array.ts";
 
 const SIZE = 8;
 
 /** A growable array of struct pollfd. */
-export class PollFdArray {
-  view: DataView;
-  capacity: number;
+export class PollFdArray extends StructArray {
   constructor(capacity = 16) {
-    this.capacity = capacity;
-    this.view = new DataView(new ArrayBuffer(capacity * SIZE));
-  }
-  ensure(n: number): void {
-    if (n <= this.capacity) return;
-    let cap = this.capacity;
-    while (cap < n) cap *= 2;
-    this.capacity = cap;
-    this.view = new DataView(new ArrayBuffer(cap * SIZE));
+    super(SIZE, capacity);
   }
   set(i: number, fd: number, events: number): void {
     this.view.setInt32(i * SIZE, fd, true);
