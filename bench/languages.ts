@@ -81,7 +81,13 @@ function runOnce(cmd: string[]): Run {
   const r = Bun.spawnSync(cmd, { cwd: ROOT, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const ms = performance.now() - t0;
   const cpu = Number(r.resourceUsage?.cpuTime.total ?? 0n) / 1000;
-  return { ms, cpu, out: r.stdout.toString(), ok: r.exitCode === 0, err: r.stderr.toString().trim().split("\n").slice(0, 3).join(" | ") };
+  return {
+    ms,
+    cpu,
+    out: r.stdout.toString(),
+    ok: r.exitCode === 0,
+    err: r.stderr.toString().trim().split("\n").slice(0, 3).join(" | "),
+  };
 }
 
 function median(xs: number[]): number {
@@ -140,10 +146,14 @@ function renderTable(t: Map<string, number[]>, unit: string): string {
     geoPy += Math.log(b! / c!);
     geoBun += Math.log(b! / j!);
     const mark = problems.has(p.name) ? " ⚠" : "";
-    rows.push(`| ${p.name}${mark} | ${(QUICK ? p.quick : p.size).toLocaleString("en-US")} | ${fmt(b!)} | ${fmt(c!)} | ${fmt(j!)} | ${ratio(b! / c!)} | ${ratio(b! / j!)} |`);
+    rows.push(
+      `| ${p.name}${mark} | ${(QUICK ? p.quick : p.size).toLocaleString("en-US")} | ${fmt(b!)} | ${fmt(c!)} | ${fmt(j!)} | ${ratio(b! / c!)} | ${ratio(b! / j!)} |`,
+    );
   }
   if (programs.length > 1) {
-    rows.push(`| geometric mean | | | | | ${ratio(Math.exp(geoPy / programs.length))} | ${ratio(Math.exp(geoBun / programs.length))} |`);
+    rows.push(
+      `| geometric mean | | | | | ${ratio(Math.exp(geoPy / programs.length))} | ${ratio(Math.exp(geoBun / programs.length))} |`,
+    );
   }
   return rows.join("\n");
 }

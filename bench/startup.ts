@@ -54,8 +54,18 @@ try {
   const bun = process.execPath;
   const cases: Case[] = [
     { name: "bun -e 'console.log(1)' (baseline)", argv: [bun, "-e", "console.log(1)"], times: [] },
-    { name: "bun beagle.ts examples/hello.bg", argv: [bun, join(ROOT, "beagle.ts"), HELLO], expect: "Hello, world!", times: [] },
-    { name: "./beagle examples/hello.bg (launcher)", argv: [join(ROOT, "beagle"), HELLO], expect: "Hello, world!", times: [] },
+    {
+      name: "bun beagle.ts examples/hello.bg",
+      argv: [bun, join(ROOT, "beagle.ts"), HELLO],
+      expect: "Hello, world!",
+      times: [],
+    },
+    {
+      name: "./beagle examples/hello.bg (launcher)",
+      argv: [join(ROOT, "beagle"), HELLO],
+      expect: "Hello, world!",
+      times: [],
+    },
   ];
 
   // The compiled CLI and the compiled program, built fresh for this run.
@@ -63,14 +73,24 @@ try {
   const cliExe = join(work, "beagle");
   const cli = compileEntry(join(ROOT, "beagle.ts"), cliExe);
   if (cli.code === 0) {
-    cases.push({ name: "compiled CLI: beagle examples/hello.bg", argv: [cliExe, HELLO], expect: "Hello, world!", times: [] });
+    cases.push({
+      name: "compiled CLI: beagle examples/hello.bg",
+      argv: [cliExe, HELLO],
+      expect: "Hello, world!",
+      times: [],
+    });
   } else process.stderr.write(`compiled CLI build failed:\n${cli.output}\n`);
   const entry = join(work, "hello-main.ts");
   writeFileSync(entry, entrySource(HELLO, ROOT));
   const helloExe = join(work, "hello");
   const prog = compileEntry(entry, helloExe);
   if (prog.code === 0) {
-    cases.push({ name: "beagle build hello.bg -o hello; ./hello", argv: [helloExe], expect: "Hello, world!", times: [] });
+    cases.push({
+      name: "beagle build hello.bg -o hello; ./hello",
+      argv: [helloExe],
+      expect: "Hello, world!",
+      times: [],
+    });
   } else process.stderr.write(`hello build failed:\n${prog.output}\n`);
 
   for (let i = 0; i < WARMUP; i++) for (const c of cases) spawnOnce(c);

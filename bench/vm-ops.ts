@@ -119,7 +119,18 @@ fn closure-call(n) {
 }
 `;
 
-const CASES = ["empty", "call", "field-get", "field-set", "float-arith", "boxed-float", "vector-get", "protocol-call", "struct-alloc", "closure-call"];
+const CASES = [
+  "empty",
+  "call",
+  "field-get",
+  "field-set",
+  "float-arith",
+  "boxed-float",
+  "vector-get",
+  "protocol-call",
+  "struct-alloc",
+  "closure-call",
+];
 
 // The same loops in JavaScript: what the host does with the same work.
 const JS: Record<string, (n: number) => unknown> = {
@@ -211,7 +222,9 @@ for (const c of CASES) {
 }
 process.stderr.write("\n");
 const f = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(1));
-console.log(`Per iteration of a ${N.toLocaleString("en-US")}-step loop (median of mitata samples, ns), and the operation's own cost over the empty loop:\n`);
+console.log(
+  `Per iteration of a ${N.toLocaleString("en-US")}-step loop (median of mitata samples, ns), and the operation's own cost over the empty loop:\n`,
+);
 console.log(`| case | ${cols.map((l) => `${l} ns/iter | ${l} op ns`).join(" | ")} |`);
 console.log(`|---|${cols.map(() => "---:|---:").join("|")}|`);
 for (const c of CASES) {

@@ -9,11 +9,7 @@ export function diffLines(a: string[], b: string[]): Op[] {
   let pre = 0;
   while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
   let suf = 0;
-  while (
-    suf < a.length - pre &&
-    suf < b.length - pre &&
-    a[a.length - 1 - suf] === b[b.length - 1 - suf]
-  ) suf++;
+  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
 
   const ops: Op[] = [];
   for (let i = 0; i < pre; i++) ops.push({ kind: " ", text: a[i]!, a: i, b: i });
@@ -33,9 +29,7 @@ export function diffLines(a: string[], b: string[]): Op[] {
     for (let i = n - 1; i >= 0; i--) {
       for (let j = m - 1; j >= 0; j--) {
         lcs[i * w + j] =
-          am[i] === bm[j]
-            ? lcs[(i + 1) * w + j + 1]! + 1
-            : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
+          am[i] === bm[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
       }
     }
     let i = 0;
@@ -55,7 +49,10 @@ export function diffLines(a: string[], b: string[]): Op[] {
     }
     // Within each run of changes, show removals before additions.
     for (let k = pre; k < ops.length; ) {
-      if (ops[k]!.kind === " ") { k++; continue; }
+      if (ops[k]!.kind === " ") {
+        k++;
+        continue;
+      }
       let e = k;
       while (e < ops.length && ops[e]!.kind !== " ") e++;
       const run = ops.slice(k, e);
@@ -92,14 +89,14 @@ export function unifiedDiff(
   const a = expected === "" ? [] : expected.split("\n");
   const b = actual === "" ? [] : actual.split("\n");
   const ops = diffLines(a, b);
-  const out: string[] = [
-    `--- ${opts.expectedLabel ?? "expected"}`,
-    `+++ ${opts.actualLabel ?? "actual"}`,
-  ];
+  const out: string[] = [`--- ${opts.expectedLabel ?? "expected"}`, `+++ ${opts.actualLabel ?? "actual"}`];
   const changed = ops.map((o) => o.kind !== " ");
   let k = 0;
   while (k < ops.length) {
-    if (!changed[k]) { k++; continue; }
+    if (!changed[k]) {
+      k++;
+      continue;
+    }
     // Grow a hunk: from `context` lines before this change to `context` lines after
     // the last change that is within 2*context lines of the previous one.
     const start = Math.max(0, k - context);

@@ -94,11 +94,7 @@ export function rewriteExpectation(source: string, stdout: string): string | nul
   if (!exp) return null;
   const eol = source.includes("\r\n") ? "\r\n" : "\n";
   const lines = splitLines(source);
-  const next = [
-    ...lines.slice(0, exp.markerLine + 1),
-    ...encodeOutput(stdout),
-    ...lines.slice(exp.endLine),
-  ];
+  const next = [...lines.slice(0, exp.markerLine + 1), ...encodeOutput(stdout), ...lines.slice(exp.endLine)];
   return next.join(eol);
 }
 

@@ -419,14 +419,27 @@ export async function runOne(file: string, cfg: SuiteConfig, track?: Set<number>
     source = readFileSync(file, "utf8");
   } catch (e) {
     return {
-      file, display, status: "fail", skipReason: null, blocks: [], durationMs: 0, updated: false,
+      file,
+      display,
+      status: "fail",
+      skipReason: null,
+      blocks: [],
+      durationMs: 0,
+      updated: false,
       details: [`cannot read file: ${(e as Error).message}`],
     };
   }
   const skip = findSkip(source);
   if (skip) {
     return {
-      file, display, status: "skip", skipReason: skip.reason, details: [], blocks: [], durationMs: 0, updated: false,
+      file,
+      display,
+      status: "skip",
+      skipReason: skip.reason,
+      details: [],
+      blocks: [],
+      durationMs: 0,
+      updated: false,
     };
   }
   const env = { ...(cfg.env ?? process.env), [TEST_BLOCKS_ENV]: "1" };
@@ -606,8 +619,15 @@ export async function runAllTests(args: string[]): Promise<number> {
   const roots = allTestRoots(root);
   const cwd = process.cwd();
   if (roots.length === 0) {
-    console.log(`No test/bg or examples directory under ${root}\n\n${summaryLine({ passed: 0, failed: 0, skipped: 0 })}`);
+    console.log(
+      `No test/bg or examples directory under ${root}\n\n${summaryLine({ passed: 0, failed: 0, skipped: 0 })}`,
+    );
     return 0;
   }
-  return runWith(parsed, roots, cwd, `No test files found under ${roots.map((r) => displayPath(r, cwd) + sep).join(", ")}`);
+  return runWith(
+    parsed,
+    roots,
+    cwd,
+    `No test files found under ${roots.map((r) => displayPath(r, cwd) + sep).join(", ")}`,
+  );
 }

@@ -63,9 +63,23 @@ export interface FnExpr {
 // ---------------------------------------------------------------- expressions
 
 export type BinaryOp =
-  | "+" | "-" | "*" | "/" | "%"
-  | "<" | "<=" | ">" | ">=" | "==" | "!="
-  | "&" | "|" | "^" | "<<" | ">>" | ">>>"
+  | "+"
+  | "-"
+  | "*"
+  | "/"
+  | "%"
+  | "<"
+  | "<="
+  | ">"
+  | ">="
+  | "=="
+  | "!="
+  | "&"
+  | "|"
+  | "^"
+  | "<<"
+  | ">>"
+  | ">>>"
   | "++";
 
 export type Expr =
@@ -92,7 +106,14 @@ export type Expr =
   /** `target = value`; target is Var, Field or Index */
   | { k: "Assign"; target: Expr; value: Expr; loc: Loc }
   /** `Name { a: 1, b, ...other }`, `E.V { f: 1 }`, `alias/Name {}` */
-  | { k: "StructLit"; ns: string | null; path: string[]; fields: { name: string; value: Expr }[]; spread: Expr | null; loc: Loc }
+  | {
+      k: "StructLit";
+      ns: string | null;
+      path: string[];
+      fields: { name: string; value: Expr }[];
+      spread: Expr | null;
+      loc: Loc;
+    }
   | { k: "If"; cond: Expr; then: Expr[]; else: Expr[] | null; loc: Loc }
   | { k: "While"; cond: Expr; body: Expr[]; loc: Loc }
   | { k: "For"; name: string; iter: Expr; body: Expr[]; loc: Loc }
@@ -139,7 +160,13 @@ export type TopLevel =
   | { k: "Namespace"; name: string; loc: Loc }
   | { k: "Use"; ns: string; alias: string; loc: Loc }
   | { k: "StructDecl"; name: string; fields: StructField[]; doc: string | null; loc: Loc }
-  | { k: "EnumDecl"; name: string; variants: { name: string; fields: StructField[] | null; doc: string | null }[]; doc: string | null; loc: Loc }
+  | {
+      k: "EnumDecl";
+      name: string;
+      variants: { name: string; fields: StructField[] | null; doc: string | null }[];
+      doc: string | null;
+      loc: Loc;
+    }
   | { k: "ProtocolDecl"; name: string; typeParams: string[]; members: ProtocolMember[]; doc: string | null; loc: Loc }
   /** `extend Type with Proto { fn ... }` / `extend Type with effect/Handler(E) { ... }` */
   | { k: "Extend"; type: QualName; proto: QualName; protoArg: QualName | null; methods: FnExpr[]; loc: Loc }

@@ -175,7 +175,12 @@ export class CodeGen {
         this.declareName(t.name).dynamic = true;
         break;
       case "StructDecl": {
-        const type = new StructType(this.ns.name, t.name, t.fields.map((f) => f.name), t.fields.map((f) => f.mut));
+        const type = new StructType(
+          this.ns.name,
+          t.name,
+          t.fields.map((f) => f.name),
+          t.fields.map((f) => f.mut),
+        );
         const v = this.declareName(t.name);
         v.value = type;
         v.doc = t.doc;
@@ -184,7 +189,8 @@ export class CodeGen {
       }
       case "EnumDecl": {
         const e = new EnumType(this.ns.name, t.name);
-        for (const variant of t.variants) e.addVariant(variant.name, variant.fields ? variant.fields.map((f) => f.name) : null);
+        for (const variant of t.variants)
+          e.addVariant(variant.name, variant.fields ? variant.fields.map((f) => f.name) : null);
         const v = this.declareName(t.name);
         v.value = e;
         v.doc = t.doc;
@@ -272,7 +278,17 @@ export class CodeGen {
         break;
       }
       case "Test": {
-        const fn = this.topLevelFunction({ k: "Fn", name: null, arities: [{ params: [], rest: null, body: t.body, loc: t.loc }], multi: false, doc: null, loc: t.loc }, `test ${t.name}`);
+        const fn = this.topLevelFunction(
+          {
+            k: "Fn",
+            name: null,
+            arities: [{ params: [], rest: null, body: t.body, loc: t.loc }],
+            multi: false,
+            doc: null,
+            loc: t.loc,
+          },
+          `test ${t.name}`,
+        );
         this.tests.push({ name: t.name, fn: fn as Closure });
         break;
       }
@@ -330,7 +346,9 @@ export class CodeGen {
     // self-reference: a recursive `format(x)` inside one dispatches again.
     const target = bindSelf ? fn : { ...fn, name: null };
     try {
-      const closures = target.arities.map((a) => new Closure(this.lazy ? this.lazyArity(target, a, name) : this.compileArity(null, target, a, name), []));
+      const closures = target.arities.map(
+        (a) => new Closure(this.lazy ? this.lazyArity(target, a, name) : this.compileArity(null, target, a, name), []),
+      );
       if (!fn.multi && closures.length === 1) return closures[0]!;
       return makeMulti(`${this.ns.name}/${name}`, closures);
     } finally {
@@ -339,7 +357,17 @@ export class CodeGen {
   }
 
   private thunkAtTop(e: Expr, name: string): Closure {
-    return this.topLevelFunction({ k: "Fn", name: null, arities: [{ params: [], rest: null, body: [e], loc: locOf(e) }], multi: false, doc: null, loc: locOf(e) }, name) as Closure;
+    return this.topLevelFunction(
+      {
+        k: "Fn",
+        name: null,
+        arities: [{ params: [], rest: null, body: [e], loc: locOf(e) }],
+        multi: false,
+        doc: null,
+        loc: locOf(e),
+      },
+      name,
+    ) as Closure;
   }
 
   // ------------------------------------------------------------ functions
@@ -384,7 +412,8 @@ export class CodeGen {
       try {
         Object.assign(shell, this.compileArity(null, fn, a, name));
       } catch (e) {
-        if (e instanceof BeagleSyntaxError) throw new BeagleRuntimeError("CompileError", `${e.file}:${e.line}:${e.col}: ${e.message}`);
+        if (e instanceof BeagleSyntaxError)
+          throw new BeagleRuntimeError("CompileError", `${e.file}:${e.line}:${e.col}: ${e.message}`);
         throw e;
       } finally {
         this.fs = saved;
@@ -394,7 +423,13 @@ export class CodeGen {
     return shell;
   }
 
-  private compileArity(parent: FnState | null, fn: FnExpr, a: FnExpr["arities"][number], name: string, isThunk = false): FnProto {
+  private compileArity(
+    parent: FnState | null,
+    fn: FnExpr,
+    a: FnExpr["arities"][number],
+    name: string,
+    isThunk = false,
+  ): FnProto {
     const boxed = new Set<string>();
     collectBoxed(a.body, boxed);
     for (const p of a.params) collectBoxedPattern(p, boxed);
@@ -536,7 +571,8 @@ export class CodeGen {
     const fs = this.fs;
     label.pc = fs.code.length;
     label.depth = fs.depth;
-    for (const f of (label as Label & { fixups?: { fs: FnState; at: number }[] }).fixups ?? []) f.fs.code[f.at] = label.pc;
+    for (const f of (label as Label & { fixups?: { fs: FnState; at: number }[] }).fixups ?? [])
+      f.fs.code[f.at] = label.pc;
   }
 
   private newHidden(): number {
@@ -612,7 +648,9 @@ export class CodeGen {
 
   private resolveGlobal(q: QualName, loc: Loc): Var {
     if (q.ns !== null) {
-      const target = this.ns.aliases.get(q.ns) ?? (DEFAULT_ALIASES.has(q.ns) ? "beagle.core" : this.host.namespace(q.ns).vars.size ? q.ns : null);
+      const target =
+        this.ns.aliases.get(q.ns) ??
+        (DEFAULT_ALIASES.has(q.ns) ? "beagle.core" : this.host.namespace(q.ns).vars.size ? q.ns : null);
       if (target === null) this.error(loc, `Unknown namespace alias '${q.ns}'`);
       const ns = this.host.namespace(target);
       const v = ns.vars.get(q.name);
@@ -924,7 +962,15 @@ export class CodeGen {
         const params: Pattern[] = [{ k: "PBind", name: e.errName, loc: e.loc }];
         if (e.resumeName) params.push({ k: "PBind", name: e.resumeName, loc: e.loc });
         const handlerFn: FnExpr = { k: "Fn", name: null, arities: [], multi: false, doc: null, loc: e.loc };
-        this.emitClosure(this.compileArity(this.fs, handlerFn, { params, rest: null, body: e.handler, loc: e.loc }, this.fs.proto.name, true));
+        this.emitClosure(
+          this.compileArity(
+            this.fs,
+            handlerFn,
+            { params, rest: null, body: e.handler, loc: e.loc },
+            this.fs.proto.name,
+            true,
+          ),
+        );
         this.thunk(e.body, e.loc);
         fs.curLoc = e.loc;
         return this.emit1(Op.Try, e.resumeName ? 1 : 0, -1);
@@ -974,7 +1020,13 @@ export class CodeGen {
   }
 
   private thunk(body: Expr[], loc: Loc) {
-    const proto = this.compileArity(this.fs, { k: "Fn", name: null, arities: [], multi: false, doc: null, loc }, { params: [], rest: null, body, loc }, `${this.fs.proto.name}`, true);
+    const proto = this.compileArity(
+      this.fs,
+      { k: "Fn", name: null, arities: [], multi: false, doc: null, loc },
+      { params: [], rest: null, body, loc },
+      `${this.fs.proto.name}`,
+      true,
+    );
     this.emitClosure(proto);
   }
 
@@ -1254,9 +1306,23 @@ export class CodeGen {
 const DEFAULT_ALIASES = new Set(["core", "builtin", "primitive"]);
 
 const BINARY_OPS: Record<string, Op> = {
-  "+": Op.Add, "-": Op.Sub, "*": Op.Mul, "/": Op.Div, "%": Op.Mod,
-  "<": Op.Lt, "<=": Op.Le, ">": Op.Gt, ">=": Op.Ge, "==": Op.Eq, "!=": Op.Ne,
-  "&": Op.BitAnd, "|": Op.BitOr, "^": Op.BitXor, "<<": Op.Shl, ">>": Op.Shr, ">>>": Op.UShr,
+  "+": Op.Add,
+  "-": Op.Sub,
+  "*": Op.Mul,
+  "/": Op.Div,
+  "%": Op.Mod,
+  "<": Op.Lt,
+  "<=": Op.Le,
+  ">": Op.Gt,
+  ">=": Op.Ge,
+  "==": Op.Eq,
+  "!=": Op.Ne,
+  "&": Op.BitAnd,
+  "|": Op.BitOr,
+  "^": Op.BitXor,
+  "<<": Op.Shl,
+  ">>": Op.Shr,
+  ">>>": Op.UShr,
   "++": Op.Concat,
 };
 
@@ -1277,7 +1343,6 @@ export function makeMulti(name: string, closures: Closure[]): Value {
   }
   return new MultiFn(name, byArity, variadic);
 }
-
 
 /** Make a `///` docstring reachable from the value itself (`doc(f)`, `doc(Point)`). */
 function attachDoc(v: Value, doc: string | null) {
@@ -1321,8 +1386,10 @@ function collectBoxed(body: Expr[], out: Set<string>) {
     const n = e as { k?: string } & Record<string, unknown>;
     if (n.k === "Let" && n.mut) for (const name of patternNames(n.pat as Pattern)) muts.add(name);
     if (n.k === "Var" && nested) inner.add((n.name as QualName).name);
-    if (n.k === "Assign" && nested && (n.target as Expr).k === "Var") inner.add(((n.target as Expr & { k: "Var" }).name as QualName).name);
-    const opensScope = n.k === "Fn" || n.k === "Try" || n.k === "Handle" || n.k === "Reset" || n.k === "Binding" || n.k === "Future";
+    if (n.k === "Assign" && nested && (n.target as Expr).k === "Var")
+      inner.add(((n.target as Expr & { k: "Var" }).name as QualName).name);
+    const opensScope =
+      n.k === "Fn" || n.k === "Try" || n.k === "Handle" || n.k === "Reset" || n.k === "Binding" || n.k === "Future";
     for (const key of Object.keys(n)) {
       if (key === "loc") continue;
       walk(n[key], nested || opensScope);

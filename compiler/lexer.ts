@@ -49,16 +49,19 @@ export interface LexResult {
 export const MAX_INT_61 = (1n << 60n) - 1n;
 export const MIN_INT_61 = -(1n << 60n);
 
-const C_TAB = 9, C_LF = 10, C_CR = 13, C_SPACE = 32;
+const C_TAB = 9,
+  C_LF = 10,
+  C_CR = 13,
+  C_SPACE = 32;
 
 // Characters that end an identifier (besides whitespace). `- ? ! < > /` do NOT.
 const STOP = new Uint8Array(128);
-for (const ch of "(){}[];:,\".|+*%=&^") STOP[ch.charCodeAt(0)] = 1;
+for (const ch of '(){}[];:,".|+*%=&^') STOP[ch.charCodeAt(0)] = 1;
 
 // Characters that end a keyword `:name` (besides whitespace); a ':' followed by one of
 // these (or by ':' or '.') is a plain colon.
 const KW_STOP = new Uint8Array(128);
-for (const ch of "(){}[];,\":.") KW_STOP[ch.charCodeAt(0)] = 1;
+for (const ch of '(){}[];,":.') KW_STOP[ch.charCodeAt(0)] = 1;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -68,8 +71,15 @@ function isWs(c: number): boolean {
 }
 /** May this char start an identifier? */
 function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 /* _ */ || c === 63 /* ? */ ||
-    c === 36 /* $ */ || c === 64 /* @ */ || c > 127;
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    c === 95 /* _ */ ||
+    c === 63 /* ? */ ||
+    c === 36 /* $ */ ||
+    c === 64 /* @ */ ||
+    c > 127
+  );
 }
 /** May this char continue an identifier? */
 function isIdentChar(c: number): boolean {
@@ -105,7 +115,18 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
   };
 
   const push = (k: string, v: any, start: number, tLine: number, tCol: number): Token => {
-    const t: Token = { k, v, parts: null, start, end: pos, line: tLine, col: tCol, sp, nl, doc: doc ? doc.join("\n") : null };
+    const t: Token = {
+      k,
+      v,
+      parts: null,
+      start,
+      end: pos,
+      line: tLine,
+      col: tCol,
+      sp,
+      nl,
+      doc: doc ? doc.join("\n") : null,
+    };
     tokens.push(t);
     sp = false;
     nl = false;
@@ -120,7 +141,8 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
     let big: bigint;
     if (c === 48 && pos + 1 < to) {
       const p = src.charCodeAt(pos + 1) | 32;
-      if (p === 120 || p === 111 || p === 98) { // x o b
+      if (p === 120 || p === 111 || p === 98) {
+        // x o b
         const radix = p === 120 ? 16 : p === 111 ? 8 : 2;
         pos += 2;
         const ds = pos;
@@ -129,7 +151,11 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
           if (d < 0 || d >= radix) break;
           pos++;
         }
-        if (pos === ds) err(`invalid number literal '${src.slice(start, pos)}': expected ${radix === 16 ? "hex" : radix === 8 ? "octal" : "binary"} digits`, start);
+        if (pos === ds)
+          err(
+            `invalid number literal '${src.slice(start, pos)}': expected ${radix === 16 ? "hex" : radix === 8 ? "octal" : "binary"} digits`,
+            start,
+          );
         if (pos < to && isIdentChar(src.charCodeAt(pos)) && isNumberTerminatorOk(src.charCodeAt(pos)) === false) {
           err(`invalid number literal '${src.slice(start, pos + 1)}'`, start);
         }
@@ -176,7 +202,8 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
   // Scans a string literal starting at the opening quote `pos`.
   const readString = (): void => {
     const start = pos;
-    const tLine = line, tCol = pos - lineStart + 1;
+    const tLine = line,
+      tCol = pos - lineStart + 1;
     const startLineStart = lineStart;
     pos++;
     let buf = "";
@@ -186,17 +213,27 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
       if (pos >= to) err("unterminated string literal", start, tLine, startLineStart);
       const c = src.charCodeAt(pos);
       if (c === 34) break; // closing quote
-      if (c === 92) { // backslash
+      if (c === 92) {
+        // backslash
         buf += src.slice(chunk, pos);
         if (pos + 1 >= to) err("unterminated string literal", start, tLine, startLineStart);
         const e = src.charCodeAt(pos + 1);
         pos += 2;
         switch (e) {
-          case 110: buf += "\n"; break; // n
-          case 114: buf += "\r"; break; // r
-          case 116: buf += "\t"; break; // t
-          case 48: buf += "\0"; break; // 0
-          case 117: { // u
+          case 110:
+            buf += "\n";
+            break; // n
+          case 114:
+            buf += "\r";
+            break; // r
+          case 116:
+            buf += "\t";
+            break; // t
+          case 48:
+            buf += "\0";
+            break; // 0
+          case 117: {
+            // u
             if (pos < to && src.charCodeAt(pos) === 123) {
               const hs = pos + 1;
               let q = hs;
@@ -230,7 +267,8 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
         chunk = pos;
         continue;
       }
-      if (c === 36 && pos + 1 < to && src.charCodeAt(pos + 1) === 123) { // ${
+      if (c === 36 && pos + 1 < to && src.charCodeAt(pos + 1) === 123) {
+        // ${
         buf += src.slice(chunk, pos);
         if (parts === null) parts = [];
         if (buf.length > 0) parts.push(buf);
@@ -316,7 +354,8 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
   const handleComment = (start: number, lineBegins: boolean): void => {
     let e = start;
     while (e < to && src.charCodeAt(e) !== C_LF) e++;
-    const isDoc = e - start >= 3 && src.charCodeAt(start + 2) === 47 && (e - start === 3 || src.charCodeAt(start + 3) !== 47);
+    const isDoc =
+      e - start >= 3 && src.charCodeAt(start + 2) === 47 && (e - start === 3 || src.charCodeAt(start + 3) !== 47);
     if (isDoc) {
       let text = src.slice(start + 3, e);
       if (text.charCodeAt(0) === C_SPACE) text = text.slice(1);
@@ -387,23 +426,60 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
     const n1 = pos + 1 < to ? src.charCodeAt(pos + 1) : 0;
     const n2 = pos + 2 < to ? src.charCodeAt(pos + 2) : 0;
     switch (c) {
-      case 40: pos++; push("(", null, start, line, tCol); continue;
-      case 41: pos++; push(")", null, start, line, tCol); continue;
-      case 123: pos++; push("{", null, start, line, tCol); continue;
-      case 125: pos++; push("}", null, start, line, tCol); continue;
-      case 91: pos++; push("[", null, start, line, tCol); continue;
-      case 93: pos++; push("]", null, start, line, tCol); continue;
-      case 59: pos++; push(";", null, start, line, tCol); continue;
-      case 44: pos++; push(",", null, start, line, tCol); continue;
-      case 34: readString(); continue;
+      case 40:
+        pos++;
+        push("(", null, start, line, tCol);
+        continue;
+      case 41:
+        pos++;
+        push(")", null, start, line, tCol);
+        continue;
+      case 123:
+        pos++;
+        push("{", null, start, line, tCol);
+        continue;
+      case 125:
+        pos++;
+        push("}", null, start, line, tCol);
+        continue;
+      case 91:
+        pos++;
+        push("[", null, start, line, tCol);
+        continue;
+      case 93:
+        pos++;
+        push("]", null, start, line, tCol);
+        continue;
+      case 59:
+        pos++;
+        push(";", null, start, line, tCol);
+        continue;
+      case 44:
+        pos++;
+        push(",", null, start, line, tCol);
+        continue;
+      case 34:
+        readString();
+        continue;
       case 35: // #
-        if (n1 === 123) { pos += 2; push("#{", null, start, line, tCol); continue; }
+        if (n1 === 123) {
+          pos += 2;
+          push("#{", null, start, line, tCol);
+          continue;
+        }
         err("unexpected character '#' (sets are written #{...})", start);
         continue;
       case 46: // .
-        if (n1 === 46 && n2 === 46) { pos += 3; push("...", null, start, line, tCol); continue; }
-        pos++; push(".", null, start, line, tCol); continue;
-      case 58: { // : keyword or colon
+        if (n1 === 46 && n2 === 46) {
+          pos += 3;
+          push("...", null, start, line, tCol);
+          continue;
+        }
+        pos++;
+        push(".", null, start, line, tCol);
+        continue;
+      case 58: {
+        // : keyword or colon
         if (pos + 1 < to && !isWs(n1) && !KW_STOP[n1]) {
           pos++;
           const ks = pos;
@@ -416,44 +492,121 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
           push("kw", src.slice(ks, pos), start, line, tCol);
           continue;
         }
-        pos++; push(":", null, start, line, tCol); continue;
+        pos++;
+        push(":", null, start, line, tCol);
+        continue;
       }
       case 43: // +
-        if (n1 === 43) { pos += 2; push("++", null, start, line, tCol); continue; }
-        pos++; push("+", null, start, line, tCol); continue;
-      case 42: pos++; push("*", null, start, line, tCol); continue;
-      case 37: pos++; push("%", null, start, line, tCol); continue;
-      case 94: pos++; push("^", null, start, line, tCol); continue;
-      case 38: // &
-        if (n1 === 38) { pos += 2; push("&&", null, start, line, tCol); continue; }
-        pos++; push("&", null, start, line, tCol); continue;
-      case 124: // |
-        if (n1 === 124) { pos += 2; push("||", null, start, line, tCol); continue; }
-        if (n1 === 62) {
-          if (n2 === 62) { pos += 3; push("|>>", null, start, line, tCol); continue; }
-          pos += 2; push("|>", null, start, line, tCol); continue;
+        if (n1 === 43) {
+          pos += 2;
+          push("++", null, start, line, tCol);
+          continue;
         }
-        pos++; push("|", null, start, line, tCol); continue;
+        pos++;
+        push("+", null, start, line, tCol);
+        continue;
+      case 42:
+        pos++;
+        push("*", null, start, line, tCol);
+        continue;
+      case 37:
+        pos++;
+        push("%", null, start, line, tCol);
+        continue;
+      case 94:
+        pos++;
+        push("^", null, start, line, tCol);
+        continue;
+      case 38: // &
+        if (n1 === 38) {
+          pos += 2;
+          push("&&", null, start, line, tCol);
+          continue;
+        }
+        pos++;
+        push("&", null, start, line, tCol);
+        continue;
+      case 124: // |
+        if (n1 === 124) {
+          pos += 2;
+          push("||", null, start, line, tCol);
+          continue;
+        }
+        if (n1 === 62) {
+          if (n2 === 62) {
+            pos += 3;
+            push("|>>", null, start, line, tCol);
+            continue;
+          }
+          pos += 2;
+          push("|>", null, start, line, tCol);
+          continue;
+        }
+        pos++;
+        push("|", null, start, line, tCol);
+        continue;
       case 61: // =
-        if (n1 === 61) { pos += 2; push("==", null, start, line, tCol); continue; }
-        if (n1 === 62) { pos += 2; push("=>", null, start, line, tCol); continue; }
-        pos++; push("=", null, start, line, tCol); continue;
+        if (n1 === 61) {
+          pos += 2;
+          push("==", null, start, line, tCol);
+          continue;
+        }
+        if (n1 === 62) {
+          pos += 2;
+          push("=>", null, start, line, tCol);
+          continue;
+        }
+        pos++;
+        push("=", null, start, line, tCol);
+        continue;
       case 33: // !
-        if (n1 === 61) { pos += 2; push("!=", null, start, line, tCol); continue; }
-        pos++; push("!", null, start, line, tCol); continue;
+        if (n1 === 61) {
+          pos += 2;
+          push("!=", null, start, line, tCol);
+          continue;
+        }
+        pos++;
+        push("!", null, start, line, tCol);
+        continue;
       case 60: // <
-        if (n1 === 60) { pos += 2; push("<<", null, start, line, tCol); continue; }
-        if (n1 === 61) { pos += 2; push("<=", null, start, line, tCol); continue; }
-        pos++; push("<", null, start, line, tCol); continue;
+        if (n1 === 60) {
+          pos += 2;
+          push("<<", null, start, line, tCol);
+          continue;
+        }
+        if (n1 === 61) {
+          pos += 2;
+          push("<=", null, start, line, tCol);
+          continue;
+        }
+        pos++;
+        push("<", null, start, line, tCol);
+        continue;
       case 62: // >
         if (n1 === 62) {
-          if (n2 === 62) { pos += 3; push(">>>", null, start, line, tCol); continue; }
-          pos += 2; push(">>", null, start, line, tCol); continue;
+          if (n2 === 62) {
+            pos += 3;
+            push(">>>", null, start, line, tCol);
+            continue;
+          }
+          pos += 2;
+          push(">>", null, start, line, tCol);
+          continue;
         }
-        if (n1 === 61) { pos += 2; push(">=", null, start, line, tCol); continue; }
-        pos++; push(">", null, start, line, tCol); continue;
-      case 47: pos++; push("/", null, start, line, tCol); continue;
-      case 45: { // -
+        if (n1 === 61) {
+          pos += 2;
+          push(">=", null, start, line, tCol);
+          continue;
+        }
+        pos++;
+        push(">", null, start, line, tCol);
+        continue;
+      case 47:
+        pos++;
+        push("/", null, start, line, tCol);
+        continue;
+      case 45: {
+        // -
         if (isDigit(n1)) {
           pos++;
           readNumber(start, true);
@@ -475,7 +628,18 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
     }
   }
   const eofCol = pos - lineStart + 1;
-  const eof: Token = { k: "eof", v: null, parts: null, start: pos, end: pos, line, col: eofCol, sp: true, nl, doc: null };
+  const eof: Token = {
+    k: "eof",
+    v: null,
+    parts: null,
+    start: pos,
+    end: pos,
+    line,
+    col: eofCol,
+    sp: true,
+    nl,
+    doc: null,
+  };
   tokens.push(eof);
   return { tokens, directives };
 }

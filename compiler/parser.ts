@@ -3,7 +3,18 @@
 // made where upstream is ambiguous) are written down in docs/syntax.md.
 
 import type {
-  BinaryOp, Expr, FnArity, FnExpr, Literal, Loc, Pattern, Program, ProtocolMember, QualName, StructField, TopLevel,
+  BinaryOp,
+  Expr,
+  FnArity,
+  FnExpr,
+  Literal,
+  Loc,
+  Pattern,
+  Program,
+  ProtocolMember,
+  QualName,
+  StructField,
+  TopLevel,
 } from "./ast.ts";
 import { BeagleSyntaxError } from "./diagnostics.ts";
 import { lex, MAX_INT_61, spaceAfter, type InterpHole, type Token } from "./lexer.ts";
@@ -60,24 +71,60 @@ function knownAliases(options?: ParseOptions): Set<string> {
 // Words that can never be a variable name. (`shift`, `perform`, `handle`, `future`,
 // `reset`, `test`, `dynamic`, `in`, `with`, `as` are contextual.)
 const RESERVED = new Set([
-  "fn", "loop", "while", "break", "continue", "return", "if", "else", "true", "false", "null",
-  "let", "letonce", "binding", "mut", "struct", "enum", "namespace", "protocol", "extend",
-  "try", "catch", "throw", "match", "_", "for", "use",
+  "fn",
+  "loop",
+  "while",
+  "break",
+  "continue",
+  "return",
+  "if",
+  "else",
+  "true",
+  "false",
+  "null",
+  "let",
+  "letonce",
+  "binding",
+  "mut",
+  "struct",
+  "enum",
+  "namespace",
+  "protocol",
+  "extend",
+  "try",
+  "catch",
+  "throw",
+  "match",
+  "_",
+  "for",
+  "use",
 ]);
 
 // Binary operators: precedence (higher binds tighter). All left-associative except `=`.
 const BINARY_PREC: Record<string, number> = {
   "=": 1,
-  "|>": 5, "|>>": 5,
+  "|>": 5,
+  "|>>": 5,
   "||": 10,
   "&&": 20,
-  "==": 30, "!=": 30, "<": 30, "<=": 30, ">": 30, ">=": 30,
-  "+": 40, "-": 40, "++": 40,
-  "*": 50, "/": 50, "%": 50,
+  "==": 30,
+  "!=": 30,
+  "<": 30,
+  "<=": 30,
+  ">": 30,
+  ">=": 30,
+  "+": 40,
+  "-": 40,
+  "++": 40,
+  "*": 50,
+  "/": 50,
+  "%": 50,
   "|": 60,
   "^": 70,
   "&": 80,
-  "<<": 90, ">>": 90, ">>>": 90,
+  "<<": 90,
+  ">>": 90,
+  ">>>": 90,
 };
 const PREFIX_PREC = 99;
 /** Minimum precedence for conditions and similar heads: everything but assignment. */
@@ -127,12 +174,20 @@ class Parser {
   }
   private describe(t: Token): string {
     switch (t.k) {
-      case "eof": return "end of input";
-      case "id": return RESERVED.has(t.v) ? `keyword '${t.v}'` : `'${t.v}'`;
-      case "int": case "float": return `number ${this.source.slice(t.start, t.end)}`;
-      case "str": case "istr": return "string";
-      case "kw": return `keyword :${t.v}`;
-      default: return `'${t.k}'`;
+      case "eof":
+        return "end of input";
+      case "id":
+        return RESERVED.has(t.v) ? `keyword '${t.v}'` : `'${t.v}'`;
+      case "int":
+      case "float":
+        return `number ${this.source.slice(t.start, t.end)}`;
+      case "str":
+      case "istr":
+        return "string";
+      case "kw":
+        return `keyword :${t.v}`;
+      default:
+        return `'${t.k}'`;
     }
   }
   private expected(what: string, t: Token = this.peek()): never {
@@ -210,10 +265,14 @@ class Parser {
         case "use":
           this.next();
           return this.parseUseRest(t);
-        case "struct": return this.parseStruct();
-        case "enum": return this.parseEnum();
-        case "protocol": return this.parseProtocol();
-        case "extend": return this.parseExtend();
+        case "struct":
+          return this.parseStruct();
+        case "enum":
+          return this.parseEnum();
+        case "protocol":
+          return this.parseProtocol();
+        case "extend":
+          return this.parseExtend();
         case "fn": {
           const n = this.peek(1);
           if (n.k === "id" && !RESERVED.has(n.v)) {
@@ -224,7 +283,8 @@ class Parser {
         }
         case "let": {
           const n = this.peek(1);
-          if (n.k === "id" && n.v === "mut") this.fail("'let mut' is not allowed at top level (use an atom for shared mutable state)", n);
+          if (n.k === "id" && n.v === "mut")
+            this.fail("'let mut' is not allowed at top level (use an atom for shared mutable state)", n);
           if (n.k === "id" && n.v === "dynamic" && this.peek(2).k === "id") {
             this.next();
             this.next();
@@ -413,7 +473,14 @@ class Parser {
       methods.push(this.parseFn(fnTok));
     }
     this.next();
-    return { k: "Extend", type: this.qualName(ty.v), proto: this.qualName(proto.v), protoArg, methods, loc: this.loc(t) };
+    return {
+      k: "Extend",
+      type: this.qualName(ty.v),
+      proto: this.qualName(proto.v),
+      protoArg,
+      methods,
+      loc: this.loc(t),
+    };
   }
 
   // ------------------------------------------------------------ functions
@@ -446,7 +513,14 @@ class Parser {
     if (!this.at("(")) this.expected(name === null ? "'(' or a function name after 'fn'" : `'(' after fn ${name}`);
     const { params, rest } = this.parseParams();
     const body = this.parseBlock("'{' to start the function body");
-    return { k: "Fn", name, arities: [{ params, rest, body, loc: this.loc(open) }], multi: false, doc: fnTok.doc, loc: this.loc(fnTok) };
+    return {
+      k: "Fn",
+      name,
+      arities: [{ params, rest, body, loc: this.loc(open) }],
+      multi: false,
+      doc: fnTok.doc,
+      loc: this.loc(fnTok),
+    };
   }
 
   /** `(a, [b, c], ...rest)` */
@@ -503,7 +577,12 @@ class Parser {
           this.next();
           this.hoisted.push(this.parseUseRest(t));
           return null;
-        case "struct": case "enum": case "protocol": case "extend": case "namespace": case "letonce":
+        case "struct":
+        case "enum":
+        case "protocol":
+        case "extend":
+        case "namespace":
+        case "letonce":
           this.fail(`'${t.v}' is only allowed at top level`, t);
         case "let":
           if (this.peek(1).k === "id" && this.peek(1).v === "dynamic" && this.peek(2).k === "id") {
@@ -542,8 +621,10 @@ class Parser {
   private combine(op: Token, l: Expr, r: Expr): Expr {
     const loc = l.loc;
     switch (op.k) {
-      case "&&": return { k: "And", l, r, loc };
-      case "||": return { k: "Or", l, r, loc };
+      case "&&":
+        return { k: "And", l, r, loc };
+      case "||":
+        return { k: "Or", l, r, loc };
       case "=":
         if (l.k !== "Var" && l.k !== "Field" && l.k !== "Index") {
           this.fail("invalid assignment target: expected a variable, field or index on the left of '='", op);
@@ -778,11 +859,21 @@ class Parser {
     const w = t.v as string;
     const n = this.peek(1);
     switch (w) {
-      case "true": this.next(); return { k: "Lit", value: { k: "Bool", v: true }, loc: this.loc(t) };
-      case "false": this.next(); return { k: "Lit", value: { k: "Bool", v: false }, loc: this.loc(t) };
-      case "null": this.next(); return { k: "Lit", value: { k: "Null" }, loc: this.loc(t) };
-      case "fn": this.next(); return this.parseFn(t);
-      case "if": this.next(); return this.parseIfRest(t);
+      case "true":
+        this.next();
+        return { k: "Lit", value: { k: "Bool", v: true }, loc: this.loc(t) };
+      case "false":
+        this.next();
+        return { k: "Lit", value: { k: "Bool", v: false }, loc: this.loc(t) };
+      case "null":
+        this.next();
+        return { k: "Lit", value: { k: "Null" }, loc: this.loc(t) };
+      case "fn":
+        this.next();
+        return this.parseFn(t);
+      case "if":
+        this.next();
+        return this.parseIfRest(t);
       case "while": {
         this.next();
         const cond = this.parseExpr(NO_ASSIGN, true);
@@ -823,9 +914,12 @@ class Parser {
         this.expect(")", "')' to close throw(...)");
         return { k: "Throw", value, loc: this.loc(t) };
       }
-      case "match": return this.parseMatch();
-      case "try": return this.parseTry();
-      case "let": return this.parseLet();
+      case "match":
+        return this.parseMatch();
+      case "try":
+        return this.parseTry();
+      case "let":
+        return this.parseLet();
       case "binding": {
         this.next();
         this.expect("(", "'(' after 'binding'");
@@ -885,8 +979,18 @@ class Parser {
   /** Can this token start an operand (used for the contextual `perform`)? */
   private startsOperand(t: Token): boolean {
     switch (t.k) {
-      case "id": return t.v !== "else" && t.v !== "catch";
-      case "int": case "float": case "str": case "istr": case "kw": case "(": case "[": case "{": case "#{": case "!":
+      case "id":
+        return t.v !== "else" && t.v !== "catch";
+      case "int":
+      case "float":
+      case "str":
+      case "istr":
+      case "kw":
+      case "(":
+      case "[":
+      case "{":
+      case "#{":
+      case "!":
         return true;
       default:
         return false;
@@ -929,13 +1033,16 @@ class Parser {
     if (seg.length === 0) throw new BeagleSyntaxError("expected an operand around '/'", this.file, loc.line, loc.col);
     const c = seg.charCodeAt(0);
     if (isDigitCode(c)) {
-      if (!/^[0-9]+$/.test(seg)) throw new BeagleSyntaxError(`invalid number literal '${seg}'`, this.file, loc.line, loc.col);
+      if (!/^[0-9]+$/.test(seg))
+        throw new BeagleSyntaxError(`invalid number literal '${seg}'`, this.file, loc.line, loc.col);
       const big = BigInt(seg);
-      if (big > MAX_INT_61) throw new BeagleSyntaxError(`integer literal ${seg} does not fit in 61 bits`, this.file, loc.line, loc.col);
+      if (big > MAX_INT_61)
+        throw new BeagleSyntaxError(`integer literal ${seg} does not fit in 61 bits`, this.file, loc.line, loc.col);
       const v = big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
       return { k: "Lit", value: { k: "Int", v }, loc };
     }
-    if (RESERVED.has(seg)) throw new BeagleSyntaxError(`unexpected keyword '${seg}' after '/'`, this.file, loc.line, loc.col);
+    if (RESERVED.has(seg))
+      throw new BeagleSyntaxError(`unexpected keyword '${seg}' after '/'`, this.file, loc.line, loc.col);
     if (seg === "infinity") return { k: "Lit", value: { k: "Float", v: Infinity }, loc };
     return { k: "Var", name: { ns: null, name: seg }, loc };
   }

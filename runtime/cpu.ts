@@ -9,7 +9,8 @@ export function defaultPoolSize(): number {
   const env = process.env.BEAGLE_POOL_SIZE;
   if (env !== undefined && env !== "") {
     const n = Number(env);
-    if (!Number.isInteger(n) || n < 1 || n > 1024) throw new Error(`BEAGLE_POOL_SIZE must be an integer from 1 to 1024 (got "${env}")`);
+    if (!Number.isInteger(n) || n < 1 || n > 1024)
+      throw new Error(`BEAGLE_POOL_SIZE must be an integer from 1 to 1024 (got "${env}")`);
     return n;
   }
   return cpuCount();

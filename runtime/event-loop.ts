@@ -209,7 +209,15 @@ export class EventLoop {
       }
       const w = this.watches.get(ev.token);
       if (!w) continue; // unwatched while the event was in flight
-      out.push({ kind: "fd", id: ev.token, fd: w.fd, readable: ev.readable, writable: ev.writable, hangup: ev.hangup, error: ev.error });
+      out.push({
+        kind: "fd",
+        id: ev.token,
+        fd: w.fd,
+        readable: ev.readable,
+        writable: ev.writable,
+        hangup: ev.hangup,
+        error: ev.error,
+      });
       if (w.oneShot) this.unwatchFd(ev.token);
     }
     this.collectFiles(out);

@@ -60,7 +60,10 @@ function fileWorkerUrl(): string {
  * run while we block in the poller: requests would wait forever. Fail now instead.
  */
 function checked(url: string, path: string): string {
-  if (!existsSync(path)) throw new Error(`the file pool's worker script is missing (${path}); was it built without runtime/file-worker.ts as an entry point?`);
+  if (!existsSync(path))
+    throw new Error(
+      `the file pool's worker script is missing (${path}); was it built without runtime/file-worker.ts as an entry point?`,
+    );
   return url;
 }
 

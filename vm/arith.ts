@@ -28,8 +28,16 @@ function describe(v: Value): string {
 
 function operandError(a: Value, b: Value): never {
   if (a === null || b === null) {
-    const which = a === null && b === null ? "both operands are null" : a === null ? "the left operand is null" : "the right operand is null";
-    runtimeError("TypeError", `Arithmetic on null: ${which}. A null operand usually means a field read returned null — check that the value was initialised.`);
+    const which =
+      a === null && b === null
+        ? "both operands are null"
+        : a === null
+          ? "the left operand is null"
+          : "the right operand is null";
+    runtimeError(
+      "TypeError",
+      `Arithmetic on null: ${which}. A null operand usually means a field read returned null — check that the value was initialised.`,
+    );
   }
   const ka = kindOf(a) === Kind.Int ? "an int" : kindOf(a) === Kind.Float ? "a float" : describe(a);
   const kb = kindOf(b) === Kind.Int ? "an int" : kindOf(b) === Kind.Float ? "a float" : describe(b);
@@ -143,7 +151,7 @@ export function bitwise(op: "&" | "|" | "^" | "<<" | ">>" | ">>>", a: Value, b: 
         case ">>":
           return b >= 0 && b < 32 ? a >> b : Number(BigInt(a) >> BigInt(b & 63));
         case ">>>":
-          return (a >>> (b & 31)) >>> 0 === (a >>> (b & 31)) ? a >>> (b & 31) : 0;
+          return (a >>> (b & 31)) >>> 0 === a >>> (b & 31) ? a >>> (b & 31) : 0;
         case "<<":
           break;
       }

@@ -26,9 +26,23 @@ export const enum Op {
   JumpIfNotTrue, // target   pops; jumps unless the value is exactly true
   JumpIfFalse, // target     pops; jumps if exactly false (for &&)
   JumpIfTrue, // target      pops; jumps if exactly true (for ||)
-  Add, Sub, Mul, Div, Mod,
-  Lt, Le, Gt, Ge, Eq, Ne,
-  BitAnd, BitOr, BitXor, Shl, Shr, UShr,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Mod,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Eq,
+  Ne,
+  BitAnd,
+  BitOr,
+  BitXor,
+  Shl,
+  Shr,
+  UShr,
   Concat,
   Not,
   Call, // argc
@@ -71,36 +85,135 @@ export const enum Op {
 }
 
 export const OP_NAMES: string[] = [
-  "Const", "Null", "True", "False", "SmallInt", "Pop", "Dup", "LoadLocal", "StoreLocal",
-  "LoadCell", "StoreCell", "MakeCell", "LoadEnv", "LoadEnvCell", "StoreEnvCell", "LoadSelf",
-  "LoadGlobal", "StoreGlobal", "LoadDynamic", "Jump", "JumpIfNotTrue", "JumpIfFalse", "JumpIfTrue",
-  "Add", "Sub", "Mul", "Div", "Mod", "Lt", "Le", "Gt", "Ge", "Eq", "Ne",
-  "BitAnd", "BitOr", "BitXor", "Shl", "Shr", "UShr", "Concat", "Not",
-  "Call", "TailCall", "Return", "ReturnNonLocal", "JumpNonLocal", "MakeClosure",
-  "GetField", "SetField", "MakeStruct", "MakeStructSpread", "MakeVec", "MakeMap", "MakeSet",
-  "Index", "ConcatN", "ToStr", "IterPrep", "IterNext", "TestType", "TestVec", "VecNth", "VecRest",
-  "TestMap", "MapGet", "MatchFail", "Throw", "Perform", "Handle", "Try", "Reset", "Shift",
-  "Binding", "Future", "MakeMulti", "PopN", "CompileSelf",
+  "Const",
+  "Null",
+  "True",
+  "False",
+  "SmallInt",
+  "Pop",
+  "Dup",
+  "LoadLocal",
+  "StoreLocal",
+  "LoadCell",
+  "StoreCell",
+  "MakeCell",
+  "LoadEnv",
+  "LoadEnvCell",
+  "StoreEnvCell",
+  "LoadSelf",
+  "LoadGlobal",
+  "StoreGlobal",
+  "LoadDynamic",
+  "Jump",
+  "JumpIfNotTrue",
+  "JumpIfFalse",
+  "JumpIfTrue",
+  "Add",
+  "Sub",
+  "Mul",
+  "Div",
+  "Mod",
+  "Lt",
+  "Le",
+  "Gt",
+  "Ge",
+  "Eq",
+  "Ne",
+  "BitAnd",
+  "BitOr",
+  "BitXor",
+  "Shl",
+  "Shr",
+  "UShr",
+  "Concat",
+  "Not",
+  "Call",
+  "TailCall",
+  "Return",
+  "ReturnNonLocal",
+  "JumpNonLocal",
+  "MakeClosure",
+  "GetField",
+  "SetField",
+  "MakeStruct",
+  "MakeStructSpread",
+  "MakeVec",
+  "MakeMap",
+  "MakeSet",
+  "Index",
+  "ConcatN",
+  "ToStr",
+  "IterPrep",
+  "IterNext",
+  "TestType",
+  "TestVec",
+  "VecNth",
+  "VecRest",
+  "TestMap",
+  "MapGet",
+  "MatchFail",
+  "Throw",
+  "Perform",
+  "Handle",
+  "Try",
+  "Reset",
+  "Shift",
+  "Binding",
+  "Future",
+  "MakeMulti",
+  "PopN",
+  "CompileSelf",
 ];
 
 /** Number of inline operands for each opcode (MakeClosure/MakeStruct are variable). */
 export function operandCount(op: Op, code: ArrayLike<number>, pc: number): number {
   switch (op) {
-    case Op.Const: case Op.SmallInt: case Op.LoadLocal: case Op.StoreLocal: case Op.LoadCell:
-    case Op.StoreCell: case Op.MakeCell: case Op.LoadEnv: case Op.LoadEnvCell: case Op.StoreEnvCell:
-    case Op.LoadGlobal: case Op.StoreGlobal: case Op.LoadDynamic: case Op.Jump: case Op.JumpIfNotTrue:
-    case Op.JumpIfFalse: case Op.JumpIfTrue: case Op.Call: case Op.TailCall: case Op.JumpNonLocal:
-    case Op.GetField: case Op.SetField: case Op.MakeVec: case Op.MakeMap: case Op.MakeSet:
-    case Op.ConcatN: case Op.IterPrep: case Op.TestType: case Op.VecNth: case Op.VecRest:
-    case Op.MapGet: case Op.Try: case Op.Binding: case Op.ToStr: case Op.Index: case Op.PopN:
+    case Op.Const:
+    case Op.SmallInt:
+    case Op.LoadLocal:
+    case Op.StoreLocal:
+    case Op.LoadCell:
+    case Op.StoreCell:
+    case Op.MakeCell:
+    case Op.LoadEnv:
+    case Op.LoadEnvCell:
+    case Op.StoreEnvCell:
+    case Op.LoadGlobal:
+    case Op.StoreGlobal:
+    case Op.LoadDynamic:
+    case Op.Jump:
+    case Op.JumpIfNotTrue:
+    case Op.JumpIfFalse:
+    case Op.JumpIfTrue:
+    case Op.Call:
+    case Op.TailCall:
+    case Op.JumpNonLocal:
+    case Op.GetField:
+    case Op.SetField:
+    case Op.MakeVec:
+    case Op.MakeMap:
+    case Op.MakeSet:
+    case Op.ConcatN:
+    case Op.IterPrep:
+    case Op.TestType:
+    case Op.VecNth:
+    case Op.VecRest:
+    case Op.MapGet:
+    case Op.Try:
+    case Op.Binding:
+    case Op.ToStr:
+    case Op.Index:
+    case Op.PopN:
       return 1;
-    case Op.TestVec: case Op.MakeMulti:
+    case Op.TestVec:
+    case Op.MakeMulti:
       return 2;
     case Op.IterNext:
       return 3;
     case Op.MakeClosure:
       return 2 + 2 * code[pc + 2]!;
-    case Op.MakeStruct: case Op.MakeStructSpread:
+    case Op.MakeStruct:
+    case Op.MakeStructSpread:
       return 2 + code[pc + 2]!;
     default:
       return 0;
@@ -153,7 +266,9 @@ export function disassemble(proto: FnProto, seen = new Set<FnProto>()): string {
   proto.lazy?.();
   seen.add(proto);
   const out: string[] = [];
-  out.push(`fn ${proto.qualifiedName} params=${proto.nparams}${proto.variadic ? "+rest" : ""} locals=${proto.nlocals} stack=${proto.maxStack}`);
+  out.push(
+    `fn ${proto.qualifiedName} params=${proto.nparams}${proto.variadic ? "+rest" : ""} locals=${proto.nlocals} stack=${proto.maxStack}`,
+  );
   const nested: FnProto[] = [];
   const code = proto.code;
   for (let pc = 0; pc < code.length; ) {
@@ -161,7 +276,15 @@ export function disassemble(proto: FnProto, seen = new Set<FnProto>()): string {
     const n = operandCount(op, code, pc);
     const args = Array.from(code.subarray(pc + 1, pc + 1 + n));
     let note = "";
-    if (op === Op.Const || op === Op.LoadGlobal || op === Op.StoreGlobal || op === Op.GetField || op === Op.SetField || op === Op.MapGet || op === Op.LoadDynamic) {
+    if (
+      op === Op.Const ||
+      op === Op.LoadGlobal ||
+      op === Op.StoreGlobal ||
+      op === Op.GetField ||
+      op === Op.SetField ||
+      op === Op.MapGet ||
+      op === Op.LoadDynamic
+    ) {
       const c = proto.consts[args[0]!];
       note = "  ; " + describeConst(c);
     }

@@ -62,23 +62,27 @@ function num(v: Value): number | bigint {
 
 /** -1, 0 or 1. */
 export function compareValues(a: Value, b: Value): number {
-  const ta = typeof a, tb = typeof b;
+  const ta = typeof a,
+    tb = typeof b;
   if (ta === "number" && tb === "number") return a < b ? -1 : a > b ? 1 : 0;
   if (ta === "string" && tb === "string") return compareStrings(a, b);
-  const ra = rank(a), rb = rank(b);
+  const ra = rank(a),
+    rb = rank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
   switch (ra) {
     case 1:
       return a === b ? 0 : a ? 1 : -1;
     case 2: {
       // mixed number/bigint relational comparison is exact in JS
-      const x = num(a), y = num(b);
+      const x = num(a),
+        y = num(b);
       return x < y ? -1 : x > y ? 1 : 0;
     }
     case 4:
       return compareStrings((a as Keyword).name, (b as Keyword).name);
     case 5: {
-      const va = a as PersistentVector, vb = b as PersistentVector;
+      const va = a as PersistentVector,
+        vb = b as PersistentVector;
       const n = Math.min(va.count, vb.count);
       for (let i = 0; i < n; i++) {
         const c = compareValues(va.get(i), vb.get(i));

@@ -21,7 +21,8 @@ let bound: Bound | null = null;
 
 function asEnum(v: unknown, name: string): EnumType {
   if (v instanceof EnumType) return v;
-  const inner = (v as { enumType?: unknown; type?: unknown } | null)?.enumType ?? (v as { type?: unknown } | null)?.type;
+  const inner =
+    (v as { enumType?: unknown; type?: unknown } | null)?.enumType ?? (v as { type?: unknown } | null)?.type;
   if (inner instanceof EnumType) return inner;
   throw new Error(`bindCoreTypes: beagle.core/${name} is not an enum (got ${String(v)})`);
 }

@@ -63,7 +63,8 @@ function eq(a: Value, b: Value, strict: boolean): boolean {
       default:
         return false;
     }
-    if (a === null || b === null || typeof b !== "object" && typeof b !== "number" && typeof b !== "bigint") return false;
+    if (a === null || b === null || (typeof b !== "object" && typeof b !== "number" && typeof b !== "bigint"))
+      return false;
     if (a instanceof BFloat) {
       if (b instanceof BFloat) return strict ? Object.is(a.v, b.v) : a.v === b.v;
       if (typeof b === "number") return strict ? isRawFloat(b) && Object.is(a.v, b) : a.v === b;
@@ -72,7 +73,8 @@ function eq(a: Value, b: Value, strict: boolean): boolean {
     }
     if (a instanceof Struct) {
       if (!(b instanceof Struct) || a.type !== b.type) return false;
-      const fa = a.f, fb = b.f;
+      const fa = a.f,
+        fb = b.f;
       const n = fa.length;
       if (n !== fb.length) return false;
       if (n === 0) return true;
@@ -102,10 +104,12 @@ function vecEq(a: PersistentVector, b: PersistentVector, strict: boolean): boole
   if (n !== b.count) return false;
   if (strict && differentHashes(a._hash, b._hash)) return false;
   for (let i = 0; i < n; i += 32) {
-    const ca = a.arrayFor(i), cb = b.arrayFor(i);
+    const ca = a.arrayFor(i),
+      cb = b.arrayFor(i);
     if (ca === cb) continue;
     for (let j = 0, e = Math.min(32, n - i); j < e; j++) {
-      const x = ca[j], y = cb[j];
+      const x = ca[j],
+        y = cb[j];
       if (x !== y && !eq(x, y, strict)) return false;
       if (x === y && strict && x === 0 && !Object.is(x, y)) return false;
     }

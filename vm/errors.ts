@@ -8,14 +8,34 @@
 import type { Value } from "./values.ts";
 
 export type SystemErrorKind =
-  | "StructError" | "ParseError" | "CompileError" | "TypeError" | "ArityError"
-  | "RuntimeError" | "ThreadError" | "FFIError" | "FunctionError" | "FieldError"
-  | "IndexError" | "MutabilityError" | "JsonError" | "AssertError" | "IOError"
-  | "AllocationError" | "ArgumentError" | "InvalidArgument" | "StringError"
-  | "RegexError" | "EncodingError" | "CopyError";
+  | "StructError"
+  | "ParseError"
+  | "CompileError"
+  | "TypeError"
+  | "ArityError"
+  | "RuntimeError"
+  | "ThreadError"
+  | "FFIError"
+  | "FunctionError"
+  | "FieldError"
+  | "IndexError"
+  | "MutabilityError"
+  | "JsonError"
+  | "AssertError"
+  | "IOError"
+  | "AllocationError"
+  | "ArgumentError"
+  | "InvalidArgument"
+  | "StringError"
+  | "RegexError"
+  | "EncodingError"
+  | "CopyError";
 
 export class BeagleRuntimeError extends Error {
-  constructor(readonly kind: SystemErrorKind, message: string) {
+  constructor(
+    readonly kind: SystemErrorKind,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -44,10 +44,14 @@ export function lastHashHi(): number {
 // ---------------------------------------------------------------- SipHash core
 
 // Initial state for keys (0, 0): "somepseudorandomlygeneratedbytes".
-const V0L = 0x70736575 | 0, V0H = 0x736f6d65 | 0;
-const V1L = 0x6e646f6d | 0, V1H = 0x646f7261 | 0;
-const V2L = 0x6e657261 | 0, V2H = 0x6c796765 | 0;
-const V3L = 0x79746573 | 0, V3H = 0x74656462 | 0;
+const V0L = 0x70736575 | 0,
+  V0H = 0x736f6d65 | 0;
+const V1L = 0x6e646f6d | 0,
+  V1H = 0x646f7261 | 0;
+const V2L = 0x6e657261 | 0,
+  V2H = 0x6c796765 | 0;
+const V3L = 0x79746573 | 0,
+  V3H = 0x74656462 | 0;
 
 /**
  * SipHash-1-3 (keys 0) of one 8-byte message (mlo, mhi): the Int/Float hot
@@ -56,86 +60,213 @@ const V3L = 0x79746573 | 0, V3H = 0x74656462 | 0;
  * branch there mispredicts and doubles the cost).
  */
 function sip8(mlo: number, mhi: number): number {
-  let v0l = V0L, v0h = V0H, v1l = V1L, v1h = V1H, v2l = V2L, v2h = V2H;
-  let v3l = V3L ^ mlo, v3h = V3H ^ mhi;
+  let v0l = V0L,
+    v0h = V0H,
+    v1l = V1L,
+    v1h = V1H,
+    v2l = V2L,
+    v2h = V2H;
+  let v3l = V3L ^ mlo,
+    v3h = V3H ^ mhi;
   let t = 0;
   // message block: 1 round
-  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-  v1l ^= v0l; v1h ^= v0h;
-  t = v0l; v0l = v0h; v0h = t;
-  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-  v3l ^= v2l; v3h ^= v2h;
-  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-  v3l ^= v0l; v3h ^= v0h;
-  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-  v1l ^= v2l; v1h ^= v2h;
-  t = v2l; v2l = v2h; v2h = t;
-  v0l ^= mlo; v0h ^= mhi;
+  t = (v0l + v1l) | 0;
+  v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v1h << 13) | (v1l >>> 19);
+  v1l = (v1l << 13) | (v1h >>> 19);
+  v1h = t;
+  v1l ^= v0l;
+  v1h ^= v0h;
+  t = v0l;
+  v0l = v0h;
+  v0h = t;
+  t = (v2l + v3l) | 0;
+  v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v3h << 16) | (v3l >>> 16);
+  v3l = (v3l << 16) | (v3h >>> 16);
+  v3h = t;
+  v3l ^= v2l;
+  v3h ^= v2h;
+  t = (v0l + v3l) | 0;
+  v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v3h << 21) | (v3l >>> 11);
+  v3l = (v3l << 21) | (v3h >>> 11);
+  v3h = t;
+  v3l ^= v0l;
+  v3h ^= v0h;
+  t = (v2l + v1l) | 0;
+  v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v1h << 17) | (v1l >>> 15);
+  v1l = (v1l << 17) | (v1h >>> 15);
+  v1h = t;
+  v1l ^= v2l;
+  v1h ^= v2h;
+  t = v2l;
+  v2l = v2h;
+  v2h = t;
+  v0l ^= mlo;
+  v0h ^= mhi;
   // final block b = 8 << 56: 1 round
   v3h ^= 0x08000000;
-  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-  v1l ^= v0l; v1h ^= v0h;
-  t = v0l; v0l = v0h; v0h = t;
-  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-  v3l ^= v2l; v3h ^= v2h;
-  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-  v3l ^= v0l; v3h ^= v0h;
-  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-  v1l ^= v2l; v1h ^= v2h;
-  t = v2l; v2l = v2h; v2h = t;
+  t = (v0l + v1l) | 0;
+  v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v1h << 13) | (v1l >>> 19);
+  v1l = (v1l << 13) | (v1h >>> 19);
+  v1h = t;
+  v1l ^= v0l;
+  v1h ^= v0h;
+  t = v0l;
+  v0l = v0h;
+  v0h = t;
+  t = (v2l + v3l) | 0;
+  v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v3h << 16) | (v3l >>> 16);
+  v3l = (v3l << 16) | (v3h >>> 16);
+  v3h = t;
+  v3l ^= v2l;
+  v3h ^= v2h;
+  t = (v0l + v3l) | 0;
+  v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v3h << 21) | (v3l >>> 11);
+  v3l = (v3l << 21) | (v3h >>> 11);
+  v3h = t;
+  v3l ^= v0l;
+  v3h ^= v0h;
+  t = (v2l + v1l) | 0;
+  v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v1h << 17) | (v1l >>> 15);
+  v1l = (v1l << 17) | (v1h >>> 15);
+  v1h = t;
+  v1l ^= v2l;
+  v1h ^= v2h;
+  t = v2l;
+  v2l = v2h;
+  v2h = t;
   v0h ^= 0x08000000;
   // finalisation: 3 rounds
   v2l ^= 0xff;
-  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-  v1l ^= v0l; v1h ^= v0h;
-  t = v0l; v0l = v0h; v0h = t;
-  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-  v3l ^= v2l; v3h ^= v2h;
-  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-  v3l ^= v0l; v3h ^= v0h;
-  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-  v1l ^= v2l; v1h ^= v2h;
-  t = v2l; v2l = v2h; v2h = t;
-  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-  v1l ^= v0l; v1h ^= v0h;
-  t = v0l; v0l = v0h; v0h = t;
-  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-  v3l ^= v2l; v3h ^= v2h;
-  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-  v3l ^= v0l; v3h ^= v0h;
-  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-  v1l ^= v2l; v1h ^= v2h;
-  t = v2l; v2l = v2h; v2h = t;
-  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-  v1l ^= v0l; v1h ^= v0h;
-  t = v0l; v0l = v0h; v0h = t;
-  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-  v3l ^= v2l; v3h ^= v2h;
-  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-  v3l ^= v0l; v3h ^= v0h;
-  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-  v1l ^= v2l; v1h ^= v2h;
-  t = v2l; v2l = v2h; v2h = t;
+  t = (v0l + v1l) | 0;
+  v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v1h << 13) | (v1l >>> 19);
+  v1l = (v1l << 13) | (v1h >>> 19);
+  v1h = t;
+  v1l ^= v0l;
+  v1h ^= v0h;
+  t = v0l;
+  v0l = v0h;
+  v0h = t;
+  t = (v2l + v3l) | 0;
+  v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v3h << 16) | (v3l >>> 16);
+  v3l = (v3l << 16) | (v3h >>> 16);
+  v3h = t;
+  v3l ^= v2l;
+  v3h ^= v2h;
+  t = (v0l + v3l) | 0;
+  v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v3h << 21) | (v3l >>> 11);
+  v3l = (v3l << 21) | (v3h >>> 11);
+  v3h = t;
+  v3l ^= v0l;
+  v3h ^= v0h;
+  t = (v2l + v1l) | 0;
+  v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v1h << 17) | (v1l >>> 15);
+  v1l = (v1l << 17) | (v1h >>> 15);
+  v1h = t;
+  v1l ^= v2l;
+  v1h ^= v2h;
+  t = v2l;
+  v2l = v2h;
+  v2h = t;
+  t = (v0l + v1l) | 0;
+  v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v1h << 13) | (v1l >>> 19);
+  v1l = (v1l << 13) | (v1h >>> 19);
+  v1h = t;
+  v1l ^= v0l;
+  v1h ^= v0h;
+  t = v0l;
+  v0l = v0h;
+  v0h = t;
+  t = (v2l + v3l) | 0;
+  v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v3h << 16) | (v3l >>> 16);
+  v3l = (v3l << 16) | (v3h >>> 16);
+  v3h = t;
+  v3l ^= v2l;
+  v3h ^= v2h;
+  t = (v0l + v3l) | 0;
+  v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v3h << 21) | (v3l >>> 11);
+  v3l = (v3l << 21) | (v3h >>> 11);
+  v3h = t;
+  v3l ^= v0l;
+  v3h ^= v0h;
+  t = (v2l + v1l) | 0;
+  v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v1h << 17) | (v1l >>> 15);
+  v1l = (v1l << 17) | (v1h >>> 15);
+  v1h = t;
+  v1l ^= v2l;
+  v1h ^= v2h;
+  t = v2l;
+  v2l = v2h;
+  v2h = t;
+  t = (v0l + v1l) | 0;
+  v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v1h << 13) | (v1l >>> 19);
+  v1l = (v1l << 13) | (v1h >>> 19);
+  v1h = t;
+  v1l ^= v0l;
+  v1h ^= v0h;
+  t = v0l;
+  v0l = v0h;
+  v0h = t;
+  t = (v2l + v3l) | 0;
+  v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v3h << 16) | (v3l >>> 16);
+  v3l = (v3l << 16) | (v3h >>> 16);
+  v3h = t;
+  v3l ^= v2l;
+  v3h ^= v2h;
+  t = (v0l + v3l) | 0;
+  v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v3h << 21) | (v3l >>> 11);
+  v3l = (v3l << 21) | (v3h >>> 11);
+  v3h = t;
+  v3l ^= v0l;
+  v3h ^= v0h;
+  t = (v2l + v1l) | 0;
+  v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v1h << 17) | (v1l >>> 15);
+  v1l = (v1l << 17) | (v1h >>> 15);
+  v1h = t;
+  v1l ^= v2l;
+  v1h ^= v2h;
+  t = v2l;
+  v2l = v2h;
+  v2h = t;
   HI = v0h ^ v1h ^ v2h ^ v3h;
   return v0l ^ v1l ^ v2l ^ v3l;
 }
@@ -166,53 +297,118 @@ function word(i: number): number {
  * half, sets HI.
  */
 function sipBuf(
-  len: number, c: number, d: number,
-  i0l: number, i0h: number, i1l: number, i1h: number,
-  i2l: number, i2h: number, i3l: number, i3h: number,
+  len: number,
+  c: number,
+  d: number,
+  i0l: number,
+  i0h: number,
+  i1l: number,
+  i1h: number,
+  i2l: number,
+  i2h: number,
+  i3l: number,
+  i3h: number,
 ): number {
   ensure(len + 8);
   for (let p = len, e = ((len >>> 3) + 1) << 3; p < e; p++) BUF[p] = 0;
-  let v0l = i0l, v0h = i0h, v1l = i1l, v1h = i1h, v2l = i2l, v2h = i2h, v3l = i3l, v3h = i3h;
+  let v0l = i0l,
+    v0h = i0h,
+    v1l = i1l,
+    v1h = i1h,
+    v2l = i2l,
+    v2h = i2h,
+    v3l = i3l,
+    v3h = i3h;
   let t = 0;
   const blocks = len >>> 3;
   for (let b = 0; b <= blocks; b++) {
     const mlo = word(2 * b);
     const mhi = b === blocks ? word(2 * b + 1) | ((len & 0xff) << 24) : word(2 * b + 1);
-    v3l ^= mlo; v3h ^= mhi;
+    v3l ^= mlo;
+    v3h ^= mhi;
     for (let r = 0; r < c; r++) {
-      t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-      t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-      v1l ^= v0l; v1h ^= v0h;
-      t = v0l; v0l = v0h; v0h = t;
-      t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-      t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-      v3l ^= v2l; v3h ^= v2h;
-      t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-      t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-      v3l ^= v0l; v3h ^= v0h;
-      t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-      t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-      v1l ^= v2l; v1h ^= v2h;
-      t = v2l; v2l = v2h; v2h = t;
+      t = (v0l + v1l) | 0;
+      v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+      v0l = t;
+      t = (v1h << 13) | (v1l >>> 19);
+      v1l = (v1l << 13) | (v1h >>> 19);
+      v1h = t;
+      v1l ^= v0l;
+      v1h ^= v0h;
+      t = v0l;
+      v0l = v0h;
+      v0h = t;
+      t = (v2l + v3l) | 0;
+      v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+      v2l = t;
+      t = (v3h << 16) | (v3l >>> 16);
+      v3l = (v3l << 16) | (v3h >>> 16);
+      v3h = t;
+      v3l ^= v2l;
+      v3h ^= v2h;
+      t = (v0l + v3l) | 0;
+      v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+      v0l = t;
+      t = (v3h << 21) | (v3l >>> 11);
+      v3l = (v3l << 21) | (v3h >>> 11);
+      v3h = t;
+      v3l ^= v0l;
+      v3h ^= v0h;
+      t = (v2l + v1l) | 0;
+      v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+      v2l = t;
+      t = (v1h << 17) | (v1l >>> 15);
+      v1l = (v1l << 17) | (v1h >>> 15);
+      v1h = t;
+      v1l ^= v2l;
+      v1h ^= v2h;
+      t = v2l;
+      v2l = v2h;
+      v2h = t;
     }
-    v0l ^= mlo; v0h ^= mhi;
+    v0l ^= mlo;
+    v0h ^= mhi;
   }
   v2l ^= 0xff;
   for (let r = 0; r < d; r++) {
-    t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-    t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-    v1l ^= v0l; v1h ^= v0h;
-    t = v0l; v0l = v0h; v0h = t;
-    t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-    t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-    v3l ^= v2l; v3h ^= v2h;
-    t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-    t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-    v3l ^= v0l; v3h ^= v0h;
-    t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-    t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-    v1l ^= v2l; v1h ^= v2h;
-    t = v2l; v2l = v2h; v2h = t;
+    t = (v0l + v1l) | 0;
+    v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+    v0l = t;
+    t = (v1h << 13) | (v1l >>> 19);
+    v1l = (v1l << 13) | (v1h >>> 19);
+    v1h = t;
+    v1l ^= v0l;
+    v1h ^= v0h;
+    t = v0l;
+    v0l = v0h;
+    v0h = t;
+    t = (v2l + v3l) | 0;
+    v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+    v2l = t;
+    t = (v3h << 16) | (v3l >>> 16);
+    v3l = (v3l << 16) | (v3h >>> 16);
+    v3h = t;
+    v3l ^= v2l;
+    v3h ^= v2h;
+    t = (v0l + v3l) | 0;
+    v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+    v0l = t;
+    t = (v3h << 21) | (v3l >>> 11);
+    v3l = (v3l << 21) | (v3h >>> 11);
+    v3h = t;
+    v3l ^= v0l;
+    v3h ^= v0h;
+    t = (v2l + v1l) | 0;
+    v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+    v2l = t;
+    t = (v1h << 17) | (v1l >>> 15);
+    v1l = (v1l << 17) | (v1h >>> 15);
+    v1h = t;
+    v1l ^= v2l;
+    v1h ^= v2h;
+    t = v2l;
+    v2l = v2h;
+    v2h = t;
   }
   HI = v0h ^ v1h ^ v2h ^ v3h;
   return v0l ^ v1l ^ v2l ^ v3l;
@@ -222,72 +418,177 @@ function sipBuf(
 function sip13Buf(len: number): number {
   ensure(len + 8);
   for (let p = len, e = ((len >>> 3) + 1) << 3; p < e; p++) BUF[p] = 0;
-  let v0l = V0L, v0h = V0H, v1l = V1L, v1h = V1H, v2l = V2L, v2h = V2H, v3l = V3L, v3h = V3H;
+  let v0l = V0L,
+    v0h = V0H,
+    v1l = V1L,
+    v1h = V1H,
+    v2l = V2L,
+    v2h = V2H,
+    v3l = V3L,
+    v3h = V3H;
   let t = 0;
   const blocks = len >>> 3;
   for (let b = 0; b <= blocks; b++) {
     const mlo = word(2 * b);
     const mhi = b === blocks ? word(2 * b + 1) | ((len & 0xff) << 24) : word(2 * b + 1);
-    v3l ^= mlo; v3h ^= mhi;
-    t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-    t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-    v1l ^= v0l; v1h ^= v0h;
-    t = v0l; v0l = v0h; v0h = t;
-    t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-    t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-    v3l ^= v2l; v3h ^= v2h;
-    t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-    t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-    v3l ^= v0l; v3h ^= v0h;
-    t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-    t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-    v1l ^= v2l; v1h ^= v2h;
-    t = v2l; v2l = v2h; v2h = t;
-    v0l ^= mlo; v0h ^= mhi;
+    v3l ^= mlo;
+    v3h ^= mhi;
+    t = (v0l + v1l) | 0;
+    v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+    v0l = t;
+    t = (v1h << 13) | (v1l >>> 19);
+    v1l = (v1l << 13) | (v1h >>> 19);
+    v1h = t;
+    v1l ^= v0l;
+    v1h ^= v0h;
+    t = v0l;
+    v0l = v0h;
+    v0h = t;
+    t = (v2l + v3l) | 0;
+    v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+    v2l = t;
+    t = (v3h << 16) | (v3l >>> 16);
+    v3l = (v3l << 16) | (v3h >>> 16);
+    v3h = t;
+    v3l ^= v2l;
+    v3h ^= v2h;
+    t = (v0l + v3l) | 0;
+    v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+    v0l = t;
+    t = (v3h << 21) | (v3l >>> 11);
+    v3l = (v3l << 21) | (v3h >>> 11);
+    v3h = t;
+    v3l ^= v0l;
+    v3h ^= v0h;
+    t = (v2l + v1l) | 0;
+    v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+    v2l = t;
+    t = (v1h << 17) | (v1l >>> 15);
+    v1l = (v1l << 17) | (v1h >>> 15);
+    v1h = t;
+    v1l ^= v2l;
+    v1h ^= v2h;
+    t = v2l;
+    v2l = v2h;
+    v2h = t;
+    v0l ^= mlo;
+    v0h ^= mhi;
   }
   v2l ^= 0xff;
-  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-  v1l ^= v0l; v1h ^= v0h;
-  t = v0l; v0l = v0h; v0h = t;
-  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-  v3l ^= v2l; v3h ^= v2h;
-  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-  v3l ^= v0l; v3h ^= v0h;
-  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-  v1l ^= v2l; v1h ^= v2h;
-  t = v2l; v2l = v2h; v2h = t;
-  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-  v1l ^= v0l; v1h ^= v0h;
-  t = v0l; v0l = v0h; v0h = t;
-  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-  v3l ^= v2l; v3h ^= v2h;
-  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-  v3l ^= v0l; v3h ^= v0h;
-  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-  v1l ^= v2l; v1h ^= v2h;
-  t = v2l; v2l = v2h; v2h = t;
-  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-  v1l ^= v0l; v1h ^= v0h;
-  t = v0l; v0l = v0h; v0h = t;
-  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-  v3l ^= v2l; v3h ^= v2h;
-  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-  v3l ^= v0l; v3h ^= v0h;
-  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-  v1l ^= v2l; v1h ^= v2h;
-  t = v2l; v2l = v2h; v2h = t;
+  t = (v0l + v1l) | 0;
+  v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v1h << 13) | (v1l >>> 19);
+  v1l = (v1l << 13) | (v1h >>> 19);
+  v1h = t;
+  v1l ^= v0l;
+  v1h ^= v0h;
+  t = v0l;
+  v0l = v0h;
+  v0h = t;
+  t = (v2l + v3l) | 0;
+  v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v3h << 16) | (v3l >>> 16);
+  v3l = (v3l << 16) | (v3h >>> 16);
+  v3h = t;
+  v3l ^= v2l;
+  v3h ^= v2h;
+  t = (v0l + v3l) | 0;
+  v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v3h << 21) | (v3l >>> 11);
+  v3l = (v3l << 21) | (v3h >>> 11);
+  v3h = t;
+  v3l ^= v0l;
+  v3h ^= v0h;
+  t = (v2l + v1l) | 0;
+  v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v1h << 17) | (v1l >>> 15);
+  v1l = (v1l << 17) | (v1h >>> 15);
+  v1h = t;
+  v1l ^= v2l;
+  v1h ^= v2h;
+  t = v2l;
+  v2l = v2h;
+  v2h = t;
+  t = (v0l + v1l) | 0;
+  v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v1h << 13) | (v1l >>> 19);
+  v1l = (v1l << 13) | (v1h >>> 19);
+  v1h = t;
+  v1l ^= v0l;
+  v1h ^= v0h;
+  t = v0l;
+  v0l = v0h;
+  v0h = t;
+  t = (v2l + v3l) | 0;
+  v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v3h << 16) | (v3l >>> 16);
+  v3l = (v3l << 16) | (v3h >>> 16);
+  v3h = t;
+  v3l ^= v2l;
+  v3h ^= v2h;
+  t = (v0l + v3l) | 0;
+  v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v3h << 21) | (v3l >>> 11);
+  v3l = (v3l << 21) | (v3h >>> 11);
+  v3h = t;
+  v3l ^= v0l;
+  v3h ^= v0h;
+  t = (v2l + v1l) | 0;
+  v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v1h << 17) | (v1l >>> 15);
+  v1l = (v1l << 17) | (v1h >>> 15);
+  v1h = t;
+  v1l ^= v2l;
+  v1h ^= v2h;
+  t = v2l;
+  v2l = v2h;
+  v2h = t;
+  t = (v0l + v1l) | 0;
+  v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v1h << 13) | (v1l >>> 19);
+  v1l = (v1l << 13) | (v1h >>> 19);
+  v1h = t;
+  v1l ^= v0l;
+  v1h ^= v0h;
+  t = v0l;
+  v0l = v0h;
+  v0h = t;
+  t = (v2l + v3l) | 0;
+  v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v3h << 16) | (v3l >>> 16);
+  v3l = (v3l << 16) | (v3h >>> 16);
+  v3h = t;
+  v3l ^= v2l;
+  v3h ^= v2h;
+  t = (v0l + v3l) | 0;
+  v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v3h << 21) | (v3l >>> 11);
+  v3l = (v3l << 21) | (v3h >>> 11);
+  v3h = t;
+  v3l ^= v0l;
+  v3h ^= v0h;
+  t = (v2l + v1l) | 0;
+  v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v1h << 17) | (v1l >>> 15);
+  v1l = (v1l << 17) | (v1h >>> 15);
+  v1h = t;
+  v1l ^= v2l;
+  v1h ^= v2h;
+  t = v2l;
+  v2l = v2h;
+  v2h = t;
   HI = v0h ^ v1h ^ v2h ^ v3h;
   return v0l ^ v1l ^ v2l ^ v3l;
 }
@@ -306,14 +607,23 @@ export function siphash(bytes: Uint8Array, c = 1, d = 3, key?: Uint8Array): bigi
   if (key) {
     const kb = new Uint8Array(16);
     kb.set(key.subarray(0, 16));
-    for (let i = 0; i < 4; i++) k[i] = kb[4 * i]! | (kb[4 * i + 1]! << 8) | (kb[4 * i + 2]! << 16) | (kb[4 * i + 3]! << 24);
+    for (let i = 0; i < 4; i++)
+      k[i] = kb[4 * i]! | (kb[4 * i + 1]! << 8) | (kb[4 * i + 2]! << 16) | (kb[4 * i + 3]! << 24);
   }
   ensure(bytes.length + 8);
   BUF.set(bytes);
   const lo = sipBuf(
-    bytes.length, c, d,
-    V0L ^ k[0]!, V0H ^ k[1]!, V1L ^ k[2]!, V1H ^ k[3]!,
-    V2L ^ k[0]!, V2H ^ k[1]!, V3L ^ k[2]!, V3H ^ k[3]!,
+    bytes.length,
+    c,
+    d,
+    V0L ^ k[0]!,
+    V0H ^ k[1]!,
+    V1L ^ k[2]!,
+    V1H ^ k[3]!,
+    V2L ^ k[0]!,
+    V2H ^ k[1]!,
+    V3L ^ k[2]!,
+    V3H ^ k[3]!,
   );
   return toU64(lo, HI);
 }
@@ -348,7 +658,14 @@ let ASCII_OK = true;
 function sipAsciiFF(s: string): number {
   const n = s.length;
   const len = n + 1;
-  let v0l = V0L, v0h = V0H, v1l = V1L, v1h = V1H, v2l = V2L, v2h = V2H, v3l = V3L, v3h = V3H;
+  let v0l = V0L,
+    v0h = V0H,
+    v1l = V1L,
+    v1h = V1H,
+    v2l = V2L,
+    v2h = V2H,
+    v3l = V3L,
+    v3h = V3H;
   let t = 0;
   let bad = 0;
   const full = len >>> 3; // number of full 8-byte blocks
@@ -356,14 +673,21 @@ function sipAsciiFF(s: string): number {
   for (let b = 0; b < full; b++, p += 8) {
     let mlo: number, mhi: number;
     if (p + 8 <= n) {
-      const c0 = s.charCodeAt(p), c1 = s.charCodeAt(p + 1), c2 = s.charCodeAt(p + 2), c3 = s.charCodeAt(p + 3);
-      const c4 = s.charCodeAt(p + 4), c5 = s.charCodeAt(p + 5), c6 = s.charCodeAt(p + 6), c7 = s.charCodeAt(p + 7);
+      const c0 = s.charCodeAt(p),
+        c1 = s.charCodeAt(p + 1),
+        c2 = s.charCodeAt(p + 2),
+        c3 = s.charCodeAt(p + 3);
+      const c4 = s.charCodeAt(p + 4),
+        c5 = s.charCodeAt(p + 5),
+        c6 = s.charCodeAt(p + 6),
+        c7 = s.charCodeAt(p + 7);
       bad |= c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7;
       mlo = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
       mhi = c4 | (c5 << 8) | (c6 << 16) | (c7 << 24);
     } else {
       // the block holding the 0xFF terminator as its last byte (n = p + 7)
-      mlo = 0; mhi = 0;
+      mlo = 0;
+      mhi = 0;
       for (let j = 0; j < 8; j++) {
         const c = p + j < n ? s.charCodeAt(p + j) : 0xff;
         if (p + j < n) bad |= c;
@@ -371,90 +695,215 @@ function sipAsciiFF(s: string): number {
         else mhi |= c << (8 * (j - 4));
       }
     }
-    v3l ^= mlo; v3h ^= mhi;
-    t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-    t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-    v1l ^= v0l; v1h ^= v0h;
-    t = v0l; v0l = v0h; v0h = t;
-    t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-    t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-    v3l ^= v2l; v3h ^= v2h;
-    t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-    t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-    v3l ^= v0l; v3h ^= v0h;
-    t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-    t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-    v1l ^= v2l; v1h ^= v2h;
-    t = v2l; v2l = v2h; v2h = t;
-    v0l ^= mlo; v0h ^= mhi;
+    v3l ^= mlo;
+    v3h ^= mhi;
+    t = (v0l + v1l) | 0;
+    v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+    v0l = t;
+    t = (v1h << 13) | (v1l >>> 19);
+    v1l = (v1l << 13) | (v1h >>> 19);
+    v1h = t;
+    v1l ^= v0l;
+    v1h ^= v0h;
+    t = v0l;
+    v0l = v0h;
+    v0h = t;
+    t = (v2l + v3l) | 0;
+    v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+    v2l = t;
+    t = (v3h << 16) | (v3l >>> 16);
+    v3l = (v3l << 16) | (v3h >>> 16);
+    v3h = t;
+    v3l ^= v2l;
+    v3h ^= v2h;
+    t = (v0l + v3l) | 0;
+    v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+    v0l = t;
+    t = (v3h << 21) | (v3l >>> 11);
+    v3l = (v3l << 21) | (v3h >>> 11);
+    v3h = t;
+    v3l ^= v0l;
+    v3h ^= v0h;
+    t = (v2l + v1l) | 0;
+    v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+    v2l = t;
+    t = (v1h << 17) | (v1l >>> 15);
+    v1l = (v1l << 17) | (v1h >>> 15);
+    v1h = t;
+    v1l ^= v2l;
+    v1h ^= v2h;
+    t = v2l;
+    v2l = v2h;
+    v2h = t;
+    v0l ^= mlo;
+    v0h ^= mhi;
   }
   // final block: the remaining 0..7 bytes (0xFF included when it falls here) and len << 56
-  let mlo = 0, mhi = (len & 0xff) << 24;
+  let mlo = 0,
+    mhi = (len & 0xff) << 24;
   for (let j = 0; p + j < len; j++) {
     const c = p + j < n ? s.charCodeAt(p + j) : 0xff;
     if (p + j < n) bad |= c;
     if (j < 4) mlo |= c << (8 * j);
     else mhi |= c << (8 * (j - 4));
   }
-  v3l ^= mlo; v3h ^= mhi;
-  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-  v1l ^= v0l; v1h ^= v0h;
-  t = v0l; v0l = v0h; v0h = t;
-  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-  v3l ^= v2l; v3h ^= v2h;
-  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-  v3l ^= v0l; v3h ^= v0h;
-  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-  v1l ^= v2l; v1h ^= v2h;
-  t = v2l; v2l = v2h; v2h = t;
-  v0l ^= mlo; v0h ^= mhi;
+  v3l ^= mlo;
+  v3h ^= mhi;
+  t = (v0l + v1l) | 0;
+  v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v1h << 13) | (v1l >>> 19);
+  v1l = (v1l << 13) | (v1h >>> 19);
+  v1h = t;
+  v1l ^= v0l;
+  v1h ^= v0h;
+  t = v0l;
+  v0l = v0h;
+  v0h = t;
+  t = (v2l + v3l) | 0;
+  v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v3h << 16) | (v3l >>> 16);
+  v3l = (v3l << 16) | (v3h >>> 16);
+  v3h = t;
+  v3l ^= v2l;
+  v3h ^= v2h;
+  t = (v0l + v3l) | 0;
+  v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v3h << 21) | (v3l >>> 11);
+  v3l = (v3l << 21) | (v3h >>> 11);
+  v3h = t;
+  v3l ^= v0l;
+  v3h ^= v0h;
+  t = (v2l + v1l) | 0;
+  v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v1h << 17) | (v1l >>> 15);
+  v1l = (v1l << 17) | (v1h >>> 15);
+  v1h = t;
+  v1l ^= v2l;
+  v1h ^= v2h;
+  t = v2l;
+  v2l = v2h;
+  v2h = t;
+  v0l ^= mlo;
+  v0h ^= mhi;
   v2l ^= 0xff;
-  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-  v1l ^= v0l; v1h ^= v0h;
-  t = v0l; v0l = v0h; v0h = t;
-  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-  v3l ^= v2l; v3h ^= v2h;
-  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-  v3l ^= v0l; v3h ^= v0h;
-  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-  v1l ^= v2l; v1h ^= v2h;
-  t = v2l; v2l = v2h; v2h = t;
-  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-  v1l ^= v0l; v1h ^= v0h;
-  t = v0l; v0l = v0h; v0h = t;
-  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-  v3l ^= v2l; v3h ^= v2h;
-  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-  v3l ^= v0l; v3h ^= v0h;
-  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-  v1l ^= v2l; v1h ^= v2h;
-  t = v2l; v2l = v2h; v2h = t;
-  t = (v0l + v1l) | 0; v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (v1h >>> 19); v1h = t;
-  v1l ^= v0l; v1h ^= v0h;
-  t = v0l; v0l = v0h; v0h = t;
-  t = (v2l + v3l) | 0; v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (v3h >>> 16); v3h = t;
-  v3l ^= v2l; v3h ^= v2h;
-  t = (v0l + v3l) | 0; v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0; v0l = t;
-  t = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (v3h >>> 11); v3h = t;
-  v3l ^= v0l; v3h ^= v0h;
-  t = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0; v2l = t;
-  t = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (v1h >>> 15); v1h = t;
-  v1l ^= v2l; v1h ^= v2h;
-  t = v2l; v2l = v2h; v2h = t;
+  t = (v0l + v1l) | 0;
+  v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v1h << 13) | (v1l >>> 19);
+  v1l = (v1l << 13) | (v1h >>> 19);
+  v1h = t;
+  v1l ^= v0l;
+  v1h ^= v0h;
+  t = v0l;
+  v0l = v0h;
+  v0h = t;
+  t = (v2l + v3l) | 0;
+  v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v3h << 16) | (v3l >>> 16);
+  v3l = (v3l << 16) | (v3h >>> 16);
+  v3h = t;
+  v3l ^= v2l;
+  v3h ^= v2h;
+  t = (v0l + v3l) | 0;
+  v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v3h << 21) | (v3l >>> 11);
+  v3l = (v3l << 21) | (v3h >>> 11);
+  v3h = t;
+  v3l ^= v0l;
+  v3h ^= v0h;
+  t = (v2l + v1l) | 0;
+  v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v1h << 17) | (v1l >>> 15);
+  v1l = (v1l << 17) | (v1h >>> 15);
+  v1h = t;
+  v1l ^= v2l;
+  v1h ^= v2h;
+  t = v2l;
+  v2l = v2h;
+  v2h = t;
+  t = (v0l + v1l) | 0;
+  v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v1h << 13) | (v1l >>> 19);
+  v1l = (v1l << 13) | (v1h >>> 19);
+  v1h = t;
+  v1l ^= v0l;
+  v1h ^= v0h;
+  t = v0l;
+  v0l = v0h;
+  v0h = t;
+  t = (v2l + v3l) | 0;
+  v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v3h << 16) | (v3l >>> 16);
+  v3l = (v3l << 16) | (v3h >>> 16);
+  v3h = t;
+  v3l ^= v2l;
+  v3h ^= v2h;
+  t = (v0l + v3l) | 0;
+  v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v3h << 21) | (v3l >>> 11);
+  v3l = (v3l << 21) | (v3h >>> 11);
+  v3h = t;
+  v3l ^= v0l;
+  v3h ^= v0h;
+  t = (v2l + v1l) | 0;
+  v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v1h << 17) | (v1l >>> 15);
+  v1l = (v1l << 17) | (v1h >>> 15);
+  v1h = t;
+  v1l ^= v2l;
+  v1h ^= v2h;
+  t = v2l;
+  v2l = v2h;
+  v2h = t;
+  t = (v0l + v1l) | 0;
+  v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v1h << 13) | (v1l >>> 19);
+  v1l = (v1l << 13) | (v1h >>> 19);
+  v1h = t;
+  v1l ^= v0l;
+  v1h ^= v0h;
+  t = v0l;
+  v0l = v0h;
+  v0h = t;
+  t = (v2l + v3l) | 0;
+  v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v3h << 16) | (v3l >>> 16);
+  v3l = (v3l << 16) | (v3h >>> 16);
+  v3h = t;
+  v3l ^= v2l;
+  v3h ^= v2h;
+  t = (v0l + v3l) | 0;
+  v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~t)) >>> 31)) | 0;
+  v0l = t;
+  t = (v3h << 21) | (v3l >>> 11);
+  v3l = (v3l << 21) | (v3h >>> 11);
+  v3h = t;
+  v3l ^= v0l;
+  v3h ^= v0h;
+  t = (v2l + v1l) | 0;
+  v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~t)) >>> 31)) | 0;
+  v2l = t;
+  t = (v1h << 17) | (v1l >>> 15);
+  v1l = (v1l << 17) | (v1h >>> 15);
+  v1h = t;
+  v1l ^= v2l;
+  v1h ^= v2h;
+  t = v2l;
+  v2l = v2h;
+  v2h = t;
   ASCII_OK = bad < 0x80;
   HI = v0h ^ v1h ^ v2h ^ v3h;
   return v0l ^ v1l ^ v2l ^ v3l;
@@ -489,8 +938,14 @@ function hashKeyword(k: Keyword): number {
   }
   const end = writeUtf8(k.name, 8);
   const n = end - 8;
-  BUF[0] = n & 0xff; BUF[1] = (n >>> 8) & 0xff; BUF[2] = (n >>> 16) & 0xff; BUF[3] = (n >>> 24) & 0xff;
-  BUF[4] = 0; BUF[5] = 0; BUF[6] = 0; BUF[7] = 0;
+  BUF[0] = n & 0xff;
+  BUF[1] = (n >>> 8) & 0xff;
+  BUF[2] = (n >>> 16) & 0xff;
+  BUF[3] = (n >>> 24) & 0xff;
+  BUF[4] = 0;
+  BUF[5] = 0;
+  BUF[6] = 0;
+  BUF[7] = 0;
   const lo = sip13Buf(end);
   c.__hlo = lo;
   c.__hhi = HI;
@@ -523,9 +978,12 @@ function hashBigInt(b: bigint): number {
 }
 
 // Constants: raw tagged words of true (11), false (3), null (7).
-const H_TRUE_LO = sip8(11, 0), H_TRUE_HI = HI;
-const H_FALSE_LO = sip8(3, 0), H_FALSE_HI = HI;
-const H_NULL_LO = sip8(7, 0), H_NULL_HI = HI;
+const H_TRUE_LO = sip8(11, 0),
+  H_TRUE_HI = HI;
+const H_FALSE_LO = sip8(3, 0),
+  H_FALSE_HI = HI;
+const H_NULL_LO = sip8(7, 0),
+  H_NULL_HI = HI;
 
 // Tags for our own composite hashes (arbitrary, distinct).
 const TAG_STRUCT = 0x5354;
@@ -544,7 +1002,10 @@ function hashWords(words: number[]): number {
   } else {
     for (let i = 0; i < n; i++) {
       const w = words[i]!;
-      BUF[4 * i] = w & 0xff; BUF[4 * i + 1] = (w >>> 8) & 0xff; BUF[4 * i + 2] = (w >>> 16) & 0xff; BUF[4 * i + 3] = w >>> 24;
+      BUF[4 * i] = w & 0xff;
+      BUF[4 * i + 1] = (w >>> 8) & 0xff;
+      BUF[4 * i + 2] = (w >>> 16) & 0xff;
+      BUF[4 * i + 3] = w >>> 24;
     }
   }
   return sip13Buf(4 * n);
@@ -583,11 +1044,14 @@ function hashMap(m: PersistentMap): number {
     return cached.lo;
   }
   // Order-independent: wrapping sums of per-entry hashes.
-  let sumLo = 0, sumHi = 0;
+  let sumLo = 0,
+    sumHi = 0;
   const pair = [0, 0, 0, 0];
   m.forEach((val, key) => {
-    pair[0] = hashValue(key); pair[1] = HI;
-    pair[2] = hashValue(val); pair[3] = HI;
+    pair[0] = hashValue(key);
+    pair[1] = HI;
+    pair[2] = hashValue(val);
+    pair[3] = HI;
     const lo = hashWords(pair);
     sumLo = (sumLo + lo) | 0;
     sumHi = (sumHi + HI) | 0;
@@ -603,7 +1067,8 @@ function hashSet(s: PersistentSet): number {
     HI = cached.hi;
     return cached.lo;
   }
-  let sumLo = 0, sumHi = 0;
+  let sumLo = 0,
+    sumHi = 0;
   for (const e of s) {
     const lo = hashValue(e);
     sumLo = (sumLo + lo) | 0;

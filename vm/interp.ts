@@ -4,8 +4,19 @@
 // tail calls, continuations and preemptive green threads possible.
 import { FnProto, Label, Op } from "./bytecode.ts";
 import {
-  Builtin, Cell, Closure, Continuation, Fiber, FiberState, Frame, FrameKind, INTRINSIC_DONE, Intrinsic,
-  MultiFn, ProtocolMethod, Var,
+  Builtin,
+  Cell,
+  Closure,
+  Continuation,
+  Fiber,
+  FiberState,
+  Frame,
+  FrameKind,
+  INTRINSIC_DONE,
+  Intrinsic,
+  MultiFn,
+  ProtocolMethod,
+  Var,
 } from "./objects.ts";
 import { BFloat, EnumType, Keyword, Struct, StructType, type Value } from "./values.ts";
 import { ArithOp, arith, bitwise, compareSlow } from "./arith.ts";
@@ -71,14 +82,24 @@ function arithBoxed(op: ArithOp, a: Value, b: Value): Value {
   const x = typeof a === "number" ? a : a instanceof BFloat ? a.v : undefined;
   const y = typeof b === "number" ? b : b instanceof BFloat ? b.v : undefined;
   // two plain Ints (a division by zero) and everything that is not a number: the general path
-  if (x === undefined || y === undefined || (x === a && y === b && Number.isInteger(x) && Number.isInteger(y))) return arith(op, a, b);
+  if (x === undefined || y === undefined || (x === a && y === b && Number.isInteger(x) && Number.isInteger(y)))
+    return arith(op, a, b);
   let r: number;
   switch (op) {
-    case ArithOp.Add: r = x + y; break;
-    case ArithOp.Sub: r = x - y; break;
-    case ArithOp.Mul: r = x * y; break;
-    case ArithOp.Div: r = x / y; break;
-    default: r = x % y;
+    case ArithOp.Add:
+      r = x + y;
+      break;
+    case ArithOp.Sub:
+      r = x - y;
+      break;
+    case ArithOp.Mul:
+      r = x * y;
+      break;
+    case ArithOp.Div:
+      r = x / y;
+      break;
+    default:
+      r = x % y;
   }
   return Number.isInteger(r) ? new BFloat(r) : r;
 }
@@ -123,11 +144,15 @@ export function callValue(vm: VM, fiber: Fiber, fn: Value, args: Value[]): Value
       continue;
     }
     if (fn instanceof MultiFn) {
-      const c = fn.byArity[args.length] ?? (fn.variadic && args.length >= fn.variadic.proto.nparams ? fn.variadic : undefined);
+      const c =
+        fn.byArity[args.length] ?? (fn.variadic && args.length >= fn.variadic.proto.nparams ? fn.variadic : undefined);
       if (!c) {
         const available = fn.byArity.map((c, i) => (c ? i : -1)).filter((i) => i >= 0);
         if (fn.variadic) available.push(fn.variadic.proto.nparams);
-        runtimeError("ArityError", `No matching arity for multi-arity function call with ${args.length} argument(s). Available arities: ${available.join(", ")}`);
+        runtimeError(
+          "ArityError",
+          `No matching arity for multi-arity function call with ${args.length} argument(s). Available arities: ${available.join(", ")}`,
+        );
       }
       fn = c;
       continue;
@@ -153,23 +178,40 @@ function describeForCall(v: Value): string {
 /** Can `fn` take `n` arguments? (Builtins and others are assumed to.) */
 function acceptsArity(fn: Value, n: number): boolean {
   if (fn instanceof Closure) return fn.proto.variadic ? n >= fn.proto.nparams : n === fn.proto.nparams;
-  if (fn instanceof MultiFn) return fn.byArity[n] !== undefined || (fn.variadic !== null && n >= fn.variadic.proto.nparams);
+  if (fn instanceof MultiFn)
+    return fn.byArity[n] !== undefined || (fn.variadic !== null && n >= fn.variadic.proto.nparams);
   return true;
 }
 
 /** The implementation of `pm` for a call with first argument `self` and `argc` arguments, or undefined if none. */
 function findImpl(pm: ProtocolMethod, self: Value, argc: number): Value {
-  let impl = pm.impls.get(typeKeyOf(self)) ?? (self instanceof Struct && self.type.enumType ? pm.impls.get(self.type) : undefined) ?? pm.defaultImpl;
+  let impl =
+    pm.impls.get(typeKeyOf(self)) ??
+    (self instanceof Struct && self.type.enumType ? pm.impls.get(self.type) : undefined) ??
+    pm.defaultImpl;
   // A type may implement only some arities; the protocol's default body covers the rest.
-  if (impl && impl !== pm.defaultImpl && pm.defaultImpl && !acceptsArity(impl, argc) && acceptsArity(pm.defaultImpl, argc)) impl = pm.defaultImpl;
+  if (
+    impl &&
+    impl !== pm.defaultImpl &&
+    pm.defaultImpl &&
+    !acceptsArity(impl, argc) &&
+    acceptsArity(pm.defaultImpl, argc)
+  )
+    impl = pm.defaultImpl;
   // no impl for this type, and the default body (if any) does not cover this arity (a stub arm)
-  if (impl === null || impl === undefined || (impl === pm.defaultImpl && impl instanceof MultiFn && !acceptsArity(impl, argc))) return undefined;
+  if (
+    impl === null ||
+    impl === undefined ||
+    (impl === pm.defaultImpl && impl instanceof MultiFn && !acceptsArity(impl, argc))
+  )
+    return undefined;
   return impl;
 }
 
 export function dispatch(pm: ProtocolMethod, args: Value[]): Value {
   const impl = findImpl(pm, args[0], args.length);
-  if (impl === undefined) typeError(`Function not implemented for ${typeNameOf(args[0])} value: ${formatValue(args[0], 0)}`);
+  if (impl === undefined)
+    typeError(`Function not implemented for ${typeNameOf(args[0])} value: ${formatValue(args[0], 0)}`);
   return impl;
 }
 
@@ -229,11 +271,31 @@ function pushBoundary(fiber: Fiber, thunk: Value, kind: FrameKind, tag: Value, d
 /** Ops that leave one input on the stack (to be replaced by the result) when they throw. */
 function inputsLeftOnThrow(op: Op): number {
   switch (op) {
-    case Op.Add: case Op.Sub: case Op.Mul: case Op.Div: case Op.Mod:
-    case Op.Lt: case Op.Le: case Op.Gt: case Op.Ge: case Op.Eq: case Op.Ne:
-    case Op.BitAnd: case Op.BitOr: case Op.BitXor: case Op.Shl: case Op.Shr: case Op.UShr:
-    case Op.Concat: case Op.GetField: case Op.Index: case Op.VecNth: case Op.VecRest: case Op.MapGet:
-    case Op.IterPrep: case Op.ToStr:
+    case Op.Add:
+    case Op.Sub:
+    case Op.Mul:
+    case Op.Div:
+    case Op.Mod:
+    case Op.Lt:
+    case Op.Le:
+    case Op.Gt:
+    case Op.Ge:
+    case Op.Eq:
+    case Op.Ne:
+    case Op.BitAnd:
+    case Op.BitOr:
+    case Op.BitXor:
+    case Op.Shl:
+    case Op.Shr:
+    case Op.UShr:
+    case Op.Concat:
+    case Op.GetField:
+    case Op.Index:
+    case Op.VecNth:
+    case Op.VecRest:
+    case Op.MapGet:
+    case Op.IterPrep:
+    case Op.ToStr:
       return 1;
     default:
       return 0;
@@ -246,7 +308,8 @@ function inputsLeftOnThrow(op: Op): number {
  * has a Format impl. Other values print the same either way, so skip the call.
  */
 function formatsItself(vm: VM, v: Value): boolean {
-  if (v instanceof Struct || v instanceof PersistentVector || v instanceof PersistentMap || v instanceof PersistentSet) return true;
+  if (v instanceof Struct || v instanceof PersistentVector || v instanceof PersistentMap || v instanceof PersistentSet)
+    return true;
   const format = vm.core.vars.get("format")?.value;
   return format instanceof ProtocolMethod && format.impls.has(typeKeyOf(v));
 }
@@ -282,7 +345,10 @@ function nonLocalTarget(frames: Frame[], closure: Closure, label: Label | null):
 }
 
 function undefinedVar(v: Var): never {
-  runtimeError("RuntimeError", `Undefined variable: ${v.ns === "beagle.core" || v.ns === "main" ? "" : v.ns + "/"}${v.name}`);
+  runtimeError(
+    "RuntimeError",
+    `Undefined variable: ${v.ns === "beagle.core" || v.ns === "main" ? "" : v.ns + "/"}${v.name}`,
+  );
 }
 
 function getField(obj: Value, name: string, proto: FnProto, at: number): Value {
@@ -294,7 +360,8 @@ function getField(obj: Value, name: string, proto: FnProto, at: number): Value {
     return obj.f[slot];
   }
   if (obj === null) typeError(`Cannot access property '${name}' on null`);
-  if (typeof (obj as { beagleField?: unknown })?.beagleField === "function") return (obj as { beagleField(n: string): Value }).beagleField(name);
+  if (typeof (obj as { beagleField?: unknown })?.beagleField === "function")
+    return (obj as { beagleField(n: string): Value }).beagleField(name);
   typeError(`Cannot access property '${name}' on ${typeNameOf(obj)}`);
 }
 
@@ -302,7 +369,8 @@ function setField(obj: Value, name: string, value: Value, proto: FnProto, at: nu
   if (obj instanceof Struct) {
     const slot = obj.type.slots.get(name);
     if (slot === undefined) runtimeError("FieldError", `Field '${name}' does not exist on ${obj.type.displayName}`);
-    if (!obj.type.mutable[slot]) runtimeError("MutabilityError", `Cannot mutate immutable field '${name}' in struct '${obj.type.qualifiedName}'`);
+    if (!obj.type.mutable[slot])
+      runtimeError("MutabilityError", `Cannot mutate immutable field '${name}' in struct '${obj.type.qualifiedName}'`);
     // cache only after the checks passed: a hit needs no check
     proto.fieldCacheType[at] = obj.type;
     proto.fieldCacheSlot[at] = slot;
@@ -465,7 +533,8 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             if (typeof a === "number" && typeof b === "number") {
               const r = a + b;
               if (Number.isInteger(r)) {
-                if (Number.isInteger(a) && Number.isInteger(b)) regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Add, a, b);
+                if (Number.isInteger(a) && Number.isInteger(b))
+                  regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Add, a, b);
                 else regs[sp - 1] = new BFloat(r);
               } else regs[sp - 1] = r;
             } else regs[sp - 1] = arithBoxed(ArithOp.Add, a, b);
@@ -477,7 +546,8 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             if (typeof a === "number" && typeof b === "number") {
               const r = a - b;
               if (Number.isInteger(r)) {
-                if (Number.isInteger(a) && Number.isInteger(b)) regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Sub, a, b);
+                if (Number.isInteger(a) && Number.isInteger(b))
+                  regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Sub, a, b);
                 else regs[sp - 1] = new BFloat(r);
               } else regs[sp - 1] = r;
             } else regs[sp - 1] = arithBoxed(ArithOp.Sub, a, b);
@@ -489,7 +559,8 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             if (typeof a === "number" && typeof b === "number") {
               const r = a * b;
               if (Number.isInteger(r)) {
-                if (Number.isInteger(a) && Number.isInteger(b)) regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Mul, a, b);
+                if (Number.isInteger(a) && Number.isInteger(b))
+                  regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Mul, a, b);
                 else regs[sp - 1] = new BFloat(r);
               } else regs[sp - 1] = Object.is(r, -0) ? new BFloat(r) : r;
             } else regs[sp - 1] = arithBoxed(ArithOp.Mul, a, b);
@@ -498,7 +569,13 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
           case Op.Div: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            if (typeof a === "number" && typeof b === "number" && Number.isInteger(a) && Number.isInteger(b) && b !== 0) {
+            if (
+              typeof a === "number" &&
+              typeof b === "number" &&
+              Number.isInteger(a) &&
+              Number.isInteger(b) &&
+              b !== 0
+            ) {
               regs[sp - 1] = Math.trunc(a / b) + 0;
             } else regs[sp - 1] = arithBoxed(ArithOp.Div, a, b);
             break;
@@ -506,7 +583,13 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
           case Op.Mod: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            if (typeof a === "number" && typeof b === "number" && Number.isInteger(a) && Number.isInteger(b) && b !== 0) {
+            if (
+              typeof a === "number" &&
+              typeof b === "number" &&
+              Number.isInteger(a) &&
+              Number.isInteger(b) &&
+              b !== 0
+            ) {
               regs[sp - 1] = (a % b) + 0;
             } else regs[sp - 1] = arithBoxed(ArithOp.Mod, a, b);
             break;
@@ -539,13 +622,17 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             const b = regs[--sp];
             const a = regs[sp - 1];
             // nothing but null equals null; two different numbers are never equal
-            regs[sp - 1] = a === b || (a !== null && b !== null && !(typeof a === "number" && typeof b === "number") && equal(a, b));
+            regs[sp - 1] =
+              a === b || (a !== null && b !== null && !(typeof a === "number" && typeof b === "number") && equal(a, b));
             break;
           }
           case Op.Ne: {
             const b = regs[--sp];
             const a = regs[sp - 1];
-            regs[sp - 1] = !(a === b || (a !== null && b !== null && !(typeof a === "number" && typeof b === "number") && equal(a, b)));
+            regs[sp - 1] = !(
+              a === b ||
+              (a !== null && b !== null && !(typeof a === "number" && typeof b === "number") && equal(a, b))
+            );
             break;
           }
           case Op.BitAnd: {
@@ -650,11 +737,20 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               let r: Value;
               const f = fn.fn;
               switch (argc) {
-                case 0: r = f(); break;
-                case 1: r = f(regs[base]); break;
-                case 2: r = f(regs[base], regs[base + 1]); break;
-                case 3: r = f(regs[base], regs[base + 1], regs[base + 2]); break;
-                default: r = f.apply(null, regs.slice(base, sp));
+                case 0:
+                  r = f();
+                  break;
+                case 1:
+                  r = f(regs[base]);
+                  break;
+                case 2:
+                  r = f(regs[base], regs[base + 1]);
+                  break;
+                case 3:
+                  r = f(regs[base], regs[base + 1], regs[base + 2]);
+                  break;
+                default:
+                  r = f.apply(null, regs.slice(base, sp));
               }
               sp = base - 1;
               regs[sp++] = r;
@@ -665,7 +761,13 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             sp -= argc + 1;
             frame.pc = pc;
             frame.sp = sp;
-            if (isTail && (fn instanceof Closure || fn instanceof MultiFn || fn instanceof ProtocolMethod || fn instanceof Continuation)) {
+            if (
+              isTail &&
+              (fn instanceof Closure ||
+                fn instanceof MultiFn ||
+                fn instanceof ProtocolMethod ||
+                fn instanceof Continuation)
+            ) {
               // resolve to the final target first so a tail call through a protocol or
               // multi-arity function stays a tail call
               while (fn instanceof ProtocolMethod) fn = dispatch(fn, args);
@@ -716,7 +818,11 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             const label = code[opPc] === Op.JumpNonLocal ? (consts[code[pc++]!] as Label) : null;
             const v = regs[--sp];
             const hi = nonLocalTarget(frames, closure, label);
-            if (hi < 0) runtimeError("RuntimeError", label ? "break/continue target is no longer active" : "return target is no longer active");
+            if (hi < 0)
+              runtimeError(
+                "RuntimeError",
+                label ? "break/continue target is no longer active" : "return target is no longer active",
+              );
             removeFrames(fiber, hi + 1);
             frame = frames[hi]!;
             closure = frame.closure;
@@ -806,7 +912,8 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             let fields: Value[];
             if (spread) {
               const src = regs[base - 1];
-              if (!(src instanceof Struct) || src.type !== type) typeError(`Cannot spread ${typeNameOf(src)} into ${type.displayName}`);
+              if (!(src instanceof Struct) || src.type !== type)
+                typeError(`Cannot spread ${typeNameOf(src)} into ${type.displayName}`);
               fields = src.f.slice();
             } else {
               fields = new Array(type.fields.length);
@@ -972,7 +1079,10 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               if (f.kind === FrameKind.Handle && f.tag === effect) break;
             }
             if (i < 0) {
-              runtimeError("RuntimeError", `Unhandled effect: no handler installed for ${effect ? effect.name : typeNameOf(op)} (performing ${formatValue(op, 0)})`);
+              runtimeError(
+                "RuntimeError",
+                `Unhandled effect: no handler installed for ${effect ? effect.name : typeNameOf(op)} (performing ${formatValue(op, 0)})`,
+              );
             }
             const handler = frames[i]!.data;
             const impl = handlerImpl(vm, effect!, handler);

@@ -95,7 +95,8 @@ export function makeIterator(coll: Value): BeagleIterator | undefined {
   if (coll instanceof Struct) {
     if (coll.type.name === "Range" && coll.type.ns === "beagle.core") {
       const [cur, end, step] = coll.f as number[];
-      if (typeof cur === "number" && typeof end === "number" && typeof step === "number") return new RangeIter(cur, end, step);
+      if (typeof cur === "number" && typeof end === "number" && typeof step === "number")
+        return new RangeIter(cur, end, step);
     }
     return undefined;
   }

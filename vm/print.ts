@@ -76,7 +76,14 @@ function formatNumber(n: number): string {
 
 // ---------------------------------------------------------------- escaping
 
-const ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0" };
+const ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  '"': '\\"',
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\0": "\\0",
+};
 
 function escapeString(s: string): string {
   return '"' + s.replace(/[\\"\n\r\t\0]/g, (c) => ESCAPES[c]!) + '"';

@@ -29,7 +29,8 @@ export function createRuntime(opts: { noStd?: boolean } = {}): Runtime {
   const loader = new Loader(vm);
   vm.loader = loader;
   for (const [name, fn] of Object.entries(stdBuiltins)) vm.defineBuiltin("beagle.core", name, fn);
-  for (const [ns, fns] of Object.entries(nsBuiltins)) for (const [name, fn] of Object.entries(fns)) vm.defineBuiltin(ns, name, fn);
+  for (const [ns, fns] of Object.entries(nsBuiltins))
+    for (const [name, fn] of Object.entries(fns)) vm.defineBuiltin(ns, name, fn);
   installVmBuiltins(vm, loader);
   if (!opts.noStd && embeddedStdlib["std.bg"] !== undefined) {
     loader.loadStdlib("std");
@@ -83,10 +84,14 @@ export function runMainFiber(vm: VM, fn: Value, args: Value[] | null): Fiber {
   const ambient = vm.namespaces.get("beagle.async")?.vars.get("__main__")?.value;
   // __main__(f, arg) calls f() when arg is null, else f(arg): main takes at most one argument.
   if (ambient !== undefined && args !== null && args.length > 1) throw new Error("runMainFiber: at most one argument");
-  const main = ambient !== undefined ? vm.spawn(ambient, [fn, args === null || args.length === 0 ? null : args[0]]) : vm.spawn(fn, args ?? []);
+  const main =
+    ambient !== undefined
+      ? vm.spawn(ambient, [fn, args === null || args.length === 0 ? null : args[0]])
+      : vm.spawn(fn, args ?? []);
   main.isMain = true;
   vm.runUntilIdle((f) => {
-    if (f !== main && f.error !== undefined && !vm.handleUncaught(f)) reportUncaught(vm, f, "Uncaught exception in thread:");
+    if (f !== main && f.error !== undefined && !vm.handleUncaught(f))
+      reportUncaught(vm, f, "Uncaught exception in thread:");
   });
   return main;
 }
@@ -155,7 +160,9 @@ async function runProgram(rt: Runtime, path: string, source: string, args: strin
     }
     if (fiber.state !== FiberState.Done) {
       vm.flush();
-      printErr(`${path}: main is waiting for something that can never happen (every task is blocked, no timer or I/O pending)`);
+      printErr(
+        `${path}: main is waiting for something that can never happen (every task is blocked, no timer or I/O pending)`,
+      );
       return 1;
     }
   }

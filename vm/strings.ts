@@ -75,18 +75,21 @@ function clamp(i: number, len: number): number {
 export function cpSlice(s: string, start: number, end?: number): string {
   if (!hasSurrogates(s)) {
     const n = s.length;
-    const a = clamp(start, n), b = end === undefined ? n : clamp(end, n);
+    const a = clamp(start, n),
+      b = end === undefined ? n : clamp(end, n);
     return b > a ? s.slice(a, b) : "";
   }
   const o = offsets(s);
   const n = o.length - 1;
-  const a = clamp(start, n), b = end === undefined ? n : clamp(end, n);
+  const a = clamp(start, n),
+    b = end === undefined ? n : clamp(end, n);
   return b > a ? s.slice(o[a]!, o[b]!) : "";
 }
 
 /** Code-point index of the code point starting at unit index u (or containing it). */
 function unitToCp(o: Uint32Array, u: number): number {
-  let lo = 0, hi = o.length - 1;
+  let lo = 0,
+    hi = o.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >>> 1;
     if (o[mid]! <= u) lo = mid;

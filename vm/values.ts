@@ -101,7 +101,10 @@ export class StructType {
 export class EnumType {
   readonly id = nextTypeId++;
   readonly variants = new Map<string, StructType>();
-  constructor(readonly ns: string, readonly name: string) {}
+  constructor(
+    readonly ns: string,
+    readonly name: string,
+  ) {}
   beaglePrint(): string {
     return `${this.ns}/${this.name}`;
   }

@@ -51,7 +51,12 @@ export function installVmBuiltins(vm: VM, loader: Loader) {
 
   vm.defineIntrinsic(core, "apply", (fiber, args) => {
     const [f, list] = args;
-    const arr = list instanceof PersistentVector ? list.toArray() : list === null ? [] : typeError("apply expects a vector of arguments");
+    const arr =
+      list instanceof PersistentVector
+        ? list.toArray()
+        : list === null
+          ? []
+          : typeError("apply expects a vector of arguments");
     const r = callValue(vm, fiber, f, arr);
     return r === PUSHED ? INTRINSIC_DONE : r;
   });
@@ -94,9 +99,14 @@ export function installVmBuiltins(vm: VM, loader: Loader) {
     const hits: string[] = [];
     for (const ns of vm.namespaces.values())
       for (const [name, x] of ns.vars)
-        if (!name.startsWith("__") && x.value !== undefined && (name.includes(query) || x.doc?.includes(query))) hits.push(`${ns.name}/${name}`);
+        if (!name.startsWith("__") && x.value !== undefined && (name.includes(query) || x.doc?.includes(query)))
+          hits.push(`${ns.name}/${name}`);
     return PersistentVector.from(hits.sort());
   });
-  def("struct-name", (t) => (t instanceof StructType || t instanceof EnumType || t instanceof TypeDescriptor ? t.name : null));
-  def("__fiber-state", (t) => (t instanceof ThreadHandle ? (t.fiber.state === FiberState.Done ? "done" : "running") : null));
+  def("struct-name", (t) =>
+    t instanceof StructType || t instanceof EnumType || t instanceof TypeDescriptor ? t.name : null,
+  );
+  def("__fiber-state", (t) =>
+    t instanceof ThreadHandle ? (t.fiber.state === FiberState.Done ? "done" : "running") : null,
+  );
 }

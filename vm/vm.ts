@@ -2,7 +2,17 @@
 // JS failures and Beagle error values.
 import { writeSync } from "node:fs";
 import type { FnProto } from "./bytecode.ts";
-import { Builtin, Closure, Fiber, FiberState, Frame, Intrinsic, Namespace, type ProtocolMethod, Protocol } from "./objects.ts";
+import {
+  Builtin,
+  Closure,
+  Fiber,
+  FiberState,
+  Frame,
+  Intrinsic,
+  Namespace,
+  type ProtocolMethod,
+  Protocol,
+} from "./objects.ts";
 import { EnumType, Struct, type Value } from "./values.ts";
 import { BeagleRuntimeError, BeagleThrow, type SystemErrorKind } from "./errors.ts";
 import { RunResult, callValue, deliver, execute, PUSHED } from "./interp.ts";
@@ -13,10 +23,28 @@ import { CompileError } from "../compiler/codegen.ts";
 const TIME_SLICE = 20_000;
 
 const SYSTEM_ERROR_KINDS: SystemErrorKind[] = [
-  "StructError", "ParseError", "CompileError", "TypeError", "ArityError", "RuntimeError", "ThreadError",
-  "FFIError", "FunctionError", "FieldError", "IndexError", "MutabilityError", "JsonError", "AssertError",
-  "IOError", "AllocationError", "ArgumentError", "InvalidArgument", "StringError", "RegexError",
-  "EncodingError", "CopyError",
+  "StructError",
+  "ParseError",
+  "CompileError",
+  "TypeError",
+  "ArityError",
+  "RuntimeError",
+  "ThreadError",
+  "FFIError",
+  "FunctionError",
+  "FieldError",
+  "IndexError",
+  "MutabilityError",
+  "JsonError",
+  "AssertError",
+  "IOError",
+  "AllocationError",
+  "ArgumentError",
+  "InvalidArgument",
+  "StringError",
+  "RegexError",
+  "EncodingError",
+  "CopyError",
 ];
 
 export interface ErrorSite {
@@ -88,7 +116,8 @@ export class VM {
 
   asyncSpawn(): Value {
     const v = this.namespaces.get("beagle.async")?.vars.get("spawn")?.value;
-    if (v === undefined) throw new BeagleRuntimeError("RuntimeError", "future(...) needs beagle.async (add `use beagle.async as async`)");
+    if (v === undefined)
+      throw new BeagleRuntimeError("RuntimeError", "future(...) needs beagle.async (add `use beagle.async as async`)");
     return v;
   }
 
@@ -104,13 +133,20 @@ export class VM {
   errorToValue(e: unknown, frame: Frame | undefined, pc: number): Value {
     if (e instanceof BeagleThrow) return e.value;
     // As upstream: the line of the function's header (top-level code: the failing line).
-    const where = frame ? `${frame.closure.proto.qualifiedName} (${frame.closure.proto.file}:${frame.closure.proto.line || frame.closure.proto.lines[pc]})` : "unknown";
+    const where = frame
+      ? `${frame.closure.proto.qualifiedName} (${frame.closure.proto.file}:${frame.closure.proto.line || frame.closure.proto.lines[pc]})`
+      : "unknown";
     if (e instanceof BeagleRuntimeError) return this.systemError(e.kind, e.message, where);
     // eval (or a `use` it triggers) failed to compile: catchable like any runtime error
     if (e instanceof BeagleSyntaxError) {
-      return this.systemError(e instanceof CompileError ? "CompileError" : "ParseError", `${e.file}:${e.line}:${e.col}: ${e.message}`, where);
+      return this.systemError(
+        e instanceof CompileError ? "CompileError" : "ParseError",
+        `${e.file}:${e.line}:${e.col}: ${e.message}`,
+        where,
+      );
     }
-    if (e instanceof RangeError && /call stack/i.test(e.message)) return this.systemError("RuntimeError", "Stack overflow", where);
+    if (e instanceof RangeError && /call stack/i.test(e.message))
+      return this.systemError("RuntimeError", "Stack overflow", where);
     if (process.env.BEAGLE_DEBUG) throw e;
     const msg = e instanceof Error ? e.message : String(e);
     return this.systemError("RuntimeError", `Internal error: ${msg}`, where);
@@ -192,7 +228,8 @@ export class VM {
     } finally {
       this.current = caller;
     }
-    if ((fiber.state as FiberState) === FiberState.Parked) throw new BeagleRuntimeError("RuntimeError", "cannot suspend here (synchronous call)");
+    if ((fiber.state as FiberState) === FiberState.Parked)
+      throw new BeagleRuntimeError("RuntimeError", "cannot suspend here (synchronous call)");
     if (fiber.error !== undefined) throw new BeagleThrow(fiber.error);
     return fiber.result;
   }

@@ -120,7 +120,10 @@ describe("the VM through the CLI", () => {
 
   test("a runtime error fails the file and shows the error", () => {
     const f = join(dir, "throws.bg");
-    writeFileSync(f, ['fn main() { println("before") throw("boom") }', "// @beagle.core.snapshot", "// before", ""].join("\n"));
+    writeFileSync(
+      f,
+      ['fn main() { println("before") throw("boom") }', "// @beagle.core.snapshot", "// before", ""].join("\n"),
+    );
     const r = beagle("test", f);
     expect(r.stdout).toContain("  FAIL  throws.bg");
     expect(r.stdout).toContain("exited with code");
@@ -130,7 +133,10 @@ describe("the VM through the CLI", () => {
 
   test("--update-snapshots with the real VM", () => {
     const f = join(dir, "update.bg");
-    writeFileSync(f, ['fn main() { println("fresh") println("  padded") }', "// @beagle.core.snapshot", "// stale", ""].join("\n"));
+    writeFileSync(
+      f,
+      ['fn main() { println("fresh") println("  padded") }', "// @beagle.core.snapshot", "// stale", ""].join("\n"),
+    );
     const r = beagle("test", f, "--update-snapshots");
     expect(r.stdout).toContain("  PASS  update.bg (snapshot updated)");
     expect(readFileSync(f, "utf8")).toContain("// @beagle.core.snapshot\n// fresh\n// |  padded\n");
@@ -139,57 +145,49 @@ describe("the VM through the CLI", () => {
 });
 
 describe("single-file executables", () => {
-  test(
-    "the compiled CLI runs a program and its own test runner outside the checkout",
-    () => {
-      const exe = join(dir, "beagle");
-      const b = compileEntry(BEAGLE_TS, exe);
-      expect(b.output).not.toContain("error");
-      expect(b.code).toBe(0);
-      const work = mkdtempSync(join(dir, "cli-"));
-      copyFileSync(HELLO, join(work, "hello.bg"));
+  test("the compiled CLI runs a program and its own test runner outside the checkout", () => {
+    const exe = join(dir, "beagle");
+    const b = compileEntry(BEAGLE_TS, exe);
+    expect(b.output).not.toContain("error");
+    expect(b.code).toBe(0);
+    const work = mkdtempSync(join(dir, "cli-"));
+    copyFileSync(HELLO, join(work, "hello.bg"));
 
-      const r = run([exe, "hello.bg"], work);
-      expect(r.stderr).toBe("");
-      expect(r.stdout.trim()).toBe(HELLO_EXPECTED);
+    const r = run([exe, "hello.bg"], work);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe(HELLO_EXPECTED);
 
-      writeFileSync(join(work, "pooled.bg"), POOLED_IO);
-      const p = run([exe, "pooled.bg"], work);
-      expect(p.stdout).toBe(POOLED_EXPECTED);
-      expect(p.code).toBe(0);
+    writeFileSync(join(work, "pooled.bg"), POOLED_IO);
+    const p = run([exe, "pooled.bg"], work);
+    expect(p.stdout).toBe(POOLED_EXPECTED);
+    expect(p.code).toBe(0);
 
-      // The runner must re-invoke the executable itself, not `bun beagle.ts`.
-      const t = run([exe, "test", "hello.bg"], work);
-      expect(t.stdout).toContain("  PASS  hello.bg");
-      expect(lastLine(t.stdout)).toBe("1 passed, 0 failed");
-      expect(t.code).toBe(0);
-    },
-    120_000,
-  );
+    // The runner must re-invoke the executable itself, not `bun beagle.ts`.
+    const t = run([exe, "test", "hello.bg"], work);
+    expect(t.stdout).toContain("  PASS  hello.bg");
+    expect(lastLine(t.stdout)).toBe("1 passed, 0 failed");
+    expect(t.code).toBe(0);
+  }, 120_000);
 
-  test(
-    "beagle build makes a program executable that runs anywhere",
-    () => {
-      const exe = join(dir, "hello");
-      const b = beagle("build", HELLO, "-o", exe);
-      expect(b.code).toBe(0);
-      expect(existsSync(exe)).toBe(true);
-      const work = mkdtempSync(join(dir, "prog-"));
-      const r = run([exe], work);
-      expect(r.stderr).toBe("");
-      expect(r.code).toBe(0);
-      expect(r.stdout.trim()).toBe(HELLO_EXPECTED);
+  test("beagle build makes a program executable that runs anywhere", () => {
+    const exe = join(dir, "hello");
+    const b = beagle("build", HELLO, "-o", exe);
+    expect(b.code).toBe(0);
+    expect(existsSync(exe)).toBe(true);
+    const work = mkdtempSync(join(dir, "prog-"));
+    const r = run([exe], work);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(HELLO_EXPECTED);
 
-      const src = join(dir, "pooled.bg");
-      writeFileSync(src, POOLED_IO);
-      const pexe = join(dir, "pooled");
-      expect(beagle("build", src, "-o", pexe).code).toBe(0);
-      const p = run([pexe], work);
-      expect(p.stdout).toBe(POOLED_EXPECTED);
-      expect(p.code).toBe(0);
-    },
-    120_000,
-  );
+    const src = join(dir, "pooled.bg");
+    writeFileSync(src, POOLED_IO);
+    const pexe = join(dir, "pooled");
+    expect(beagle("build", src, "-o", pexe).code).toBe(0);
+    const p = run([pexe], work);
+    expect(p.stdout).toBe(POOLED_EXPECTED);
+    expect(p.code).toBe(0);
+  }, 120_000);
 
   test("beagle build usage errors", () => {
     expect(beagle("build").code).toBe(2);

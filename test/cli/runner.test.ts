@@ -5,12 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import {
-  parseArgs,
-  runSuite,
-  summaryLine,
-  type SuiteConfig,
-} from "../../cli/test-runner.ts";
+import { parseArgs, runSuite, summaryLine, type SuiteConfig } from "../../cli/test-runner.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const FAKE_VM = [process.execPath, join(import.meta.dir, "fixtures", "fake-vm.ts"), "run"];
@@ -178,7 +173,13 @@ describe("running files", () => {
   });
 
   test("a timeout kills the process group and is reported", async () => {
-    const f = file("slow.bg", ["//! out started", "//! sleeper", "//! sleep 20000", "// @beagle.core.snapshot", "// started"]);
+    const f = file("slow.bg", [
+      "//! out started",
+      "//! sleeper",
+      "//! sleep 20000",
+      "// @beagle.core.snapshot",
+      "// started",
+    ]);
     const t0 = performance.now();
     const { summary, text } = await suite([f], { timeoutMs: 500 });
     // The grandchild holds the output pipes: only killing the whole process group
@@ -204,7 +205,7 @@ describe("running files", () => {
   test("--update-snapshots rewrites the block in place, keeping the marker", async () => {
     const f = file("update.bg", [
       "//! out fresh",
-      "//! raw \"  indented\\n\\nlast\\n\"",
+      '//! raw "  indented\\n\\nlast\\n"',
       "// Expect",
       "// stale",
       "",

@@ -27,7 +27,14 @@ function await_(id: number): unknown {
 
 test("every builtin is exported under its Beagle name", () => {
   const names = Object.keys(B.EVENT_LOOP_BUILTINS);
-  for (const n of ["event-loop-create", "event-loop-run-once", "event-loop-wake", "get-cpu-count", "file-read-async", "event-loop-take-completion"])
+  for (const n of [
+    "event-loop-create",
+    "event-loop-run-once",
+    "event-loop-wake",
+    "get-cpu-count",
+    "file-read-async",
+    "event-loop-take-completion",
+  ])
     expect(names).toContain(n);
   for (const f of Object.values(B.EVENT_LOOP_BUILTINS)) expect(typeof f).toBe("function");
 });
@@ -50,11 +57,14 @@ test("file round trip through op ids and take-completion", () => {
   expect(await_(B.fileIsDirectoryAsync(loop, dir))).toEqual({ ok: true, value: true });
   expect(await_(B.fileStatAsync(loop, f))).toMatchObject({ ok: true, value: { size: 3, isFile: true } });
   expect(await_(B.fileCopyAsync(loop, f, path.join(dir, "b.txt")))).toEqual({ ok: true, value: 3 });
-  expect(await_(B.fileRenameAsync(loop, path.join(dir, "b.txt"), path.join(dir, "c.txt")))).toEqual({ ok: true, value: null });
+  expect(await_(B.fileRenameAsync(loop, path.join(dir, "b.txt"), path.join(dir, "c.txt")))).toEqual({
+    ok: true,
+    value: null,
+  });
   expect(await_(B.fileMkdirAsync(loop, path.join(dir, "d")))).toEqual({ ok: true, value: null });
   expect(await_(B.fileMkdirAllAsync(loop, path.join(dir, "d", "e", "f")))).toEqual({ ok: true, value: null });
   expect(await_(B.fileRmdirAsync(loop, path.join(dir, "d", "e", "f")))).toEqual({ ok: true, value: null });
-  expect(((await_(B.fileReaddirAsync(loop, dir)) as { value: string[] }).value).sort()).toEqual(["a.txt", "c.txt", "d"]);
+  expect((await_(B.fileReaddirAsync(loop, dir)) as { value: string[] }).value.sort()).toEqual(["a.txt", "c.txt", "d"]);
   expect(await_(B.fileRmdirAllAsync(loop, path.join(dir, "d")))).toEqual({ ok: true, value: null });
   expect(await_(B.fileDeleteAsync(loop, path.join(dir, "c.txt")))).toEqual({ ok: true, value: null });
   const bytes = await_(B.fileReadBytesAsync(loop, f)) as { value: Uint8Array };

@@ -119,9 +119,13 @@ describe("file operations", () => {
       ...extra,
     });
     expect(run1(loop, { op: "read", path: p("nope") })).toEqual(err("ENOENT", { path: p("nope") }));
-    expect((run1(loop, { op: "read", path: p("nope") }) as { message: string }).message).toBe("No such file or directory");
+    expect((run1(loop, { op: "read", path: p("nope") }) as { message: string }).message).toBe(
+      "No such file or directory",
+    );
     expect(run1(loop, { op: "read", path: p() })).toEqual(err("EISDIR", { path: p() }));
-    expect(run1(loop, { op: "read", path: p("a.txt", "child") })).toEqual(err("ENOTDIR", { path: p("a.txt", "child") }));
+    expect(run1(loop, { op: "read", path: p("a.txt", "child") })).toEqual(
+      err("ENOTDIR", { path: p("a.txt", "child") }),
+    );
     expect(run1(loop, { op: "mkdir", path: p() })).toEqual(err("EEXIST", { path: p() }));
     expect(run1(loop, { op: "mkdir", path: p("no", "parent") })).toEqual(err("ENOENT", { path: p("no", "parent") }));
     expect(run1(loop, { op: "delete", path: p("nope") })).toEqual(err("ENOENT", { path: p("nope") }));
@@ -130,7 +134,7 @@ describe("file operations", () => {
     expect(run1(loop, { op: "readdir", path: p("a.txt") })).toEqual(err("ENOTDIR", { path: p("a.txt") }));
     expect(run1(loop, { op: "rmdir", path: p() })).toEqual(err("ENOTEMPTY", { path: p() }));
     expect(run1(loop, { op: "rmdirAll", path: p("nope") })).toEqual(err("ENOENT", { path: p("nope") }));
-    expect(run1(loop, { op: "write", path: p() , data: "x" })).toEqual(err("EISDIR", { path: p() }));
+    expect(run1(loop, { op: "write", path: p(), data: "x" })).toEqual(err("EISDIR", { path: p() }));
     expect(run1(loop, { op: "rename", path: p("nope"), dest: p("other") })).toEqual(
       err("ENOENT", { path: p("nope"), dest: p("other") }),
     );
@@ -146,7 +150,11 @@ describe("file operations", () => {
     fs.writeFileSync(locked, "secret");
     fs.chmodSync(locked, 0o000);
     try {
-      expect(run1(loop, { op: "read", path: locked })).toMatchObject({ ok: false, code: "EACCES", errno: ERRNO.EACCES });
+      expect(run1(loop, { op: "read", path: locked })).toMatchObject({
+        ok: false,
+        code: "EACCES",
+        errno: ERRNO.EACCES,
+      });
     } finally {
       fs.chmodSync(locked, 0o600);
     }
@@ -171,14 +179,14 @@ describe("1,000 concurrent operations", () => {
     test(`pool of ${size}: every result correct`, async () => {
       const base = path.join(dir, `conc-${size}`);
       fs.mkdirSync(base);
-      for (let i = 0; i < 250; i++) fs.writeFileSync(path.join(base, `in-${i}.txt`), `input ${i} `.repeat(i % 7 + 1));
+      for (let i = 0; i < 250; i++) fs.writeFileSync(path.join(base, `in-${i}.txt`), `input ${i} `.repeat((i % 7) + 1));
       const loop = new EventLoop({ poolSize: size });
       try {
         // A mix: 250 reads, 250 writes, 250 sizes, 250 existence checks (half missing).
         const reqs: FileRequest[] = [];
         for (let i = 0; i < 250; i++) {
           reqs.push({ op: "read", path: path.join(base, `in-${i}.txt`) });
-          reqs.push({ op: "write", path: path.join(base, `out-${i}.txt`), data: `out ${i}`.repeat(i % 5 + 1) });
+          reqs.push({ op: "write", path: path.join(base, `out-${i}.txt`), data: `out ${i}`.repeat((i % 5) + 1) });
           reqs.push({ op: "size", path: path.join(base, `in-${i}.txt`) });
           reqs.push({ op: "exists", path: path.join(base, i % 2 ? `in-${i}.txt` : `nope-${i}`) });
         }
@@ -186,13 +194,13 @@ describe("1,000 concurrent operations", () => {
         expect(loop.poolSize).toBe(size);
         let wrong = 0;
         for (let i = 0; i < 250; i++) {
-          const content = `input ${i} `.repeat(i % 7 + 1);
+          const content = `input ${i} `.repeat((i % 7) + 1);
           const [read, write, sz, ex] = results.slice(i * 4, i * 4 + 4) as { ok: boolean; value: unknown }[];
           if (read!.value !== content) wrong++;
-          if (write!.value !== `out ${i}`.repeat(i % 5 + 1).length) wrong++;
+          if (write!.value !== `out ${i}`.repeat((i % 5) + 1).length) wrong++;
           if (sz!.value !== content.length) wrong++;
           if (ex!.value !== (i % 2 === 1)) wrong++;
-          if (fs.readFileSync(path.join(base, `out-${i}.txt`), "utf8") !== `out ${i}`.repeat(i % 5 + 1)) wrong++;
+          if (fs.readFileSync(path.join(base, `out-${i}.txt`), "utf8") !== `out ${i}`.repeat((i % 5) + 1)) wrong++;
         }
         expect(wrong).toBe(0);
         expect(loop.pending).toBe(0);
@@ -210,7 +218,10 @@ describe("backlog, cancellation and shutdown", () => {
     try {
       const f = path.join(dir, "backlog.txt");
       fs.writeFileSync(f, "b".repeat(1000)); // > 64 bytes inline: native results
-      const results = runAll(loop, Array.from({ length: 200 }, () => ({ op: "read" as const, path: f })));
+      const results = runAll(
+        loop,
+        Array.from({ length: 200 }, () => ({ op: "read" as const, path: f })),
+      );
       expect(results.every((r) => r.ok && r.value === "b".repeat(1000))).toBe(true);
       expect(loop.nativeOutstanding()).toBeLessThanOrEqual(4); // at most one per slot
     } finally {
@@ -256,7 +267,8 @@ describe("backlog, cancellation and shutdown", () => {
     const fds = fdCount();
     const threads = workerThreads();
     const loop = new EventLoop({ poolSize: 4 });
-    for (let i = 0; i < 100; i++) loop.submitFile({ op: "write", path: path.join(dir, `late-${i}`), data: "x".repeat(100_000) });
+    for (let i = 0; i < 100; i++)
+      loop.submitFile({ op: "write", path: path.join(dir, `late-${i}`), data: "x".repeat(100_000) });
     loop.runOnce(0);
     expect(workerThreads()).toBeGreaterThan(threads);
     await loop.close();

@@ -5,7 +5,14 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { SysError } from "../../ffi/errno.ts";
 import { closeFd, makePipe, makeSocketPair, readFd, writeFd } from "../../ffi/fd.ts";
 import { createPoller } from "../../runtime/create-poller.ts";
-import { READABLE, WRITABLE, defaultBackend, toKernelTimeout, type Poller, type PollerBackend } from "../../runtime/poller.ts";
+import {
+  READABLE,
+  WRITABLE,
+  defaultBackend,
+  toKernelTimeout,
+  type Poller,
+  type PollerBackend,
+} from "../../runtime/poller.ts";
 import { fdCount, quiesce } from "./helpers.ts";
 
 const byte = new Uint8Array([42]);
@@ -115,7 +122,10 @@ for (const backend of ["epoll", "poll"] as PollerBackend[]) {
       const big = 2 ** 40 + 5;
       pairs.forEach(([r], i) => p.register(r, READABLE, big + i));
       for (const i of [3, 17, 39]) writeFd(pairs[i]![1], byte);
-      const got = p.wait(1000).map((e) => e.token - big).sort((x, y) => x - y);
+      const got = p
+        .wait(1000)
+        .map((e) => e.token - big)
+        .sort((x, y) => x - y);
       expect(got).toEqual([3, 17, 39]);
     });
 

@@ -12,10 +12,14 @@ test("50,000 concurrent sleeps wake in deadline order, none early", async () => 
   const fired: number[] = [];
   const add = timers.add.bind(timers);
   timers.add = (delay, fire, now) => {
-    const t = add(delay, () => {
-      fired.push(t.deadline);
-      fire();
-    }, now);
+    const t = add(
+      delay,
+      () => {
+        fired.push(t.deadline);
+        fire();
+      },
+      now,
+    );
     return t;
   };
   const resumed: number[] = [];

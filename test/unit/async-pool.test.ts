@@ -41,7 +41,9 @@ test("1,000 concurrent pooled file round trips are correct and leave no fd or wo
     const f = runTask(rt.vm, mod.ns.vars.get(name)!.value, [dir, 1000]);
     expect(f.error).toBeUndefined();
     const { formatValue } = await import("../../vm/print.ts");
-    expect(formatValue(f.result, 0)).toBe(`[1000, true, Result.Err { error: Error.NotFound { path: "${dir}/missing" } }]`);
+    expect(formatValue(f.result, 0)).toBe(
+      `[1000, true, Result.Err { error: Error.NotFound { path: "${dir}/missing" } }]`,
+    );
   }
   expect((rt.async.backend as LoopBackend).started).toBe(true);
   expect(openFds()).toBeGreaterThan(before); // the poller, waker and workers are live
@@ -63,11 +65,16 @@ test("a pool that cannot start fails operations with an error value, never a han
   };
   const rt = createRuntime();
   rt.async.backend = new LoopBackend(broken);
-  const mod = rt.loader.compile(`use beagle.async as async\nfn go() { [async/read-file("/x"), async/run-threaded(fn() { async/file-exists?("/x") })] }`, "broken.bg");
+  const mod = rt.loader.compile(
+    `use beagle.async as async\nfn go() { [async/read-file("/x"), async/run-threaded(fn() { async/file-exists?("/x") })] }`,
+    "broken.bg",
+  );
   runMainFiber(rt.vm, new Closure(mod.init, []), null);
   const f = runTask(rt.vm, mod.ns.vars.get("go")!.value, []);
   expect(f.error).toBeUndefined();
   const msg = "file pool unavailable: no worker script";
-  expect(formatValue(f.result, 0)).toBe(`[Result.Err { error: Error.IO { message: "${msg}" } }, Result.Err { error: Error.IO { message: "${msg}" } }]`);
+  expect(formatValue(f.result, 0)).toBe(
+    `[Result.Err { error: Error.IO { message: "${msg}" } }, Result.Err { error: Error.IO { message: "${msg}" } }]`,
+  );
   await rt.async.backend.close();
 });

@@ -57,7 +57,9 @@ fn main() {
 }, 60_000);
 
 test("main blocked on a future nobody settles is reported, not hung", () => {
-  const r = runBeagle(`use beagle.async as async\nfn main() { async/await(async/make-future(async/FutureState.Pending {})) }\n`);
+  const r = runBeagle(
+    `use beagle.async as async\nfn main() { async/await(async/make-future(async/FutureState.Pending {})) }\n`,
+  );
   expect(r.code).toBe(1);
   expect(r.err).toContain("can never happen");
 });

@@ -40,7 +40,11 @@ const vecOp: fc.Arbitrary<VecOp> = fc.oneof(
   fc.constant({ op: "pop" as const }),
   fc.record({ op: fc.constant("take" as const), n: fc.integer({ min: -2, max: 40 }) }),
   fc.record({ op: fc.constant("drop" as const), n: fc.integer({ min: -2, max: 40 }) }),
-  fc.record({ op: fc.constant("slice" as const), s: fc.integer({ min: -3, max: 40 }), e: fc.integer({ min: -3, max: 40 }) }),
+  fc.record({
+    op: fc.constant("slice" as const),
+    s: fc.integer({ min: -3, max: 40 }),
+    e: fc.integer({ min: -3, max: 40 }),
+  }),
   fc.constant({ op: "reverse" as const }),
   fc.record({ op: fc.constant("concat" as const), xs: fc.array(scalar, { maxLength: 40 }) }),
   fc.record({ op: fc.constant("remove-at" as const), i: fc.integer({ min: -1, max: 40 }) }),
@@ -114,19 +118,26 @@ describe("vector builtins agree with an array model", () => {
 
   test("partition, interpose, zip and enumerate", () => {
     fc.assert(
-      fc.property(fc.array(scalar, { maxLength: 30 }), fc.array(scalar, { maxLength: 30 }), fc.integer({ min: 1, max: 7 }), (xs, ys, n) => {
-        const v = PersistentVector.from(xs);
-        const w = PersistentVector.from(ys);
-        const parts = arr(B["__partition"]!(n, v)).map(arr);
-        expect(parts.flat()).toEqual(xs);
-        expect(parts.every((p, i) => (i < parts.length - 1 ? p.length === n : p.length >= 1 && p.length <= n))).toBe(true);
-        const inter = arr(B["__interpose"]!(0, v));
-        expect(inter.length).toBe(Math.max(0, 2 * xs.length - 1));
-        const zipped = arr(B["__zip"]!(v, w)).map(arr);
-        expect(zipped).toEqual(xs.slice(0, Math.min(xs.length, ys.length)).map((x, i) => [x, ys[i]]));
-        expect(arr(B["__interleave"]!(v, w))).toEqual(zipped.flat());
-        expect(arr(B["__enumerate"]!(v)).map(arr)).toEqual(xs.map((x, i) => [i, x]));
-      }),
+      fc.property(
+        fc.array(scalar, { maxLength: 30 }),
+        fc.array(scalar, { maxLength: 30 }),
+        fc.integer({ min: 1, max: 7 }),
+        (xs, ys, n) => {
+          const v = PersistentVector.from(xs);
+          const w = PersistentVector.from(ys);
+          const parts = arr(B["__partition"]!(n, v)).map(arr);
+          expect(parts.flat()).toEqual(xs);
+          expect(parts.every((p, i) => (i < parts.length - 1 ? p.length === n : p.length >= 1 && p.length <= n))).toBe(
+            true,
+          );
+          const inter = arr(B["__interpose"]!(0, v));
+          expect(inter.length).toBe(Math.max(0, 2 * xs.length - 1));
+          const zipped = arr(B["__zip"]!(v, w)).map(arr);
+          expect(zipped).toEqual(xs.slice(0, Math.min(xs.length, ys.length)).map((x, i) => [x, ys[i]]));
+          expect(arr(B["__interleave"]!(v, w))).toEqual(zipped.flat());
+          expect(arr(B["__enumerate"]!(v)).map(arr)).toEqual(xs.map((x, i) => [i, x]));
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -135,7 +146,10 @@ describe("vector builtins agree with an array model", () => {
 type MapOp = { op: "assoc"; k: Value; v: Value } | { op: "dissoc"; k: Value } | { op: "merge"; kvs: [Value, Value][] };
 
 const mapOp: fc.Arbitrary<MapOp> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant("assoc" as const), k: scalar, v: fc.oneof(scalar, fc.constant(null)) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ op: fc.constant("assoc" as const), k: scalar, v: fc.oneof(scalar, fc.constant(null)) }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("dissoc" as const), k: scalar }) },
   fc.record({ op: fc.constant("merge" as const), kvs: fc.array(fc.tuple(scalar, scalar), { maxLength: 8 }) }),
 );
@@ -184,21 +198,26 @@ describe("map builtins agree with a Map model", () => {
 describe("set builtins agree with a Set model", () => {
   test("algebra and membership", () => {
     fc.assert(
-      fc.property(fc.array(scalar, { maxLength: 30 }), fc.array(scalar, { maxLength: 30 }), fc.array(scalar, { maxLength: 10 }), (xs, ys, rm) => {
-        let a: Value = B["__into-set"]!(PersistentVector.from(xs));
-        for (const r of rm) a = B["set-remove"]!(a, r);
-        const b: Value = PersistentSet.from(ys);
-        const ma = new Set(xs.map(canon).filter((k) => !rm.map(canon).includes(k)));
-        const mb = new Set(ys.map(canon));
-        const asModel = (s: Value) => new Set(arr(B["__set-elements"]!(s)).map(canon));
-        expect(B["__set-count"]!(a)).toBe(ma.size);
-        expect(asModel(a)).toEqual(ma);
-        expect(asModel(B["set-union"]!(a, b))).toEqual(new Set([...ma, ...mb]));
-        expect(asModel(B["set-intersection"]!(a, b))).toEqual(new Set([...ma].filter((k) => mb.has(k))));
-        expect(asModel(B["set-difference"]!(a, b))).toEqual(new Set([...ma].filter((k) => !mb.has(k))));
-        expect(B["set-subset?"]!(a, b)).toBe([...ma].every((k) => mb.has(k)));
-        for (const y of ys) expect(B["set-contains?"]!(a, y)).toBe(ma.has(canon(y)));
-      }),
+      fc.property(
+        fc.array(scalar, { maxLength: 30 }),
+        fc.array(scalar, { maxLength: 30 }),
+        fc.array(scalar, { maxLength: 10 }),
+        (xs, ys, rm) => {
+          let a: Value = B["__into-set"]!(PersistentVector.from(xs));
+          for (const r of rm) a = B["set-remove"]!(a, r);
+          const b: Value = PersistentSet.from(ys);
+          const ma = new Set(xs.map(canon).filter((k) => !rm.map(canon).includes(k)));
+          const mb = new Set(ys.map(canon));
+          const asModel = (s: Value) => new Set(arr(B["__set-elements"]!(s)).map(canon));
+          expect(B["__set-count"]!(a)).toBe(ma.size);
+          expect(asModel(a)).toEqual(ma);
+          expect(asModel(B["set-union"]!(a, b))).toEqual(new Set([...ma, ...mb]));
+          expect(asModel(B["set-intersection"]!(a, b))).toEqual(new Set([...ma].filter((k) => mb.has(k))));
+          expect(asModel(B["set-difference"]!(a, b))).toEqual(new Set([...ma].filter((k) => !mb.has(k))));
+          expect(B["set-subset?"]!(a, b)).toBe([...ma].every((k) => mb.has(k)));
+          for (const y of ys) expect(B["set-contains?"]!(a, y)).toBe(ma.has(canon(y)));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -207,15 +226,21 @@ describe("set builtins agree with a Set model", () => {
 describe("sorting", () => {
   test("__sort and __sort-by-keys are stable ascending sorts", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.string({ maxLength: 3 })), { maxLength: 40 }), (pairs) => {
-        const v = PersistentVector.from(pairs.map(([k, s]) => PersistentVector.from([k, s])));
-        const keys = PersistentVector.from(pairs.map(([k]) => k));
-        const sorted = arr(B["__sort-by-keys"]!(v, keys)).map(arr);
-        const model = pairs.map((p, i) => [p, i] as const).sort((a, b) => a[0][0] - b[0][0] || a[1] - b[1]).map(([p]) => [p[0], p[1]]);
-        expect(sorted).toEqual(model);
-        const ints = arr(B["__sort"]!(keys));
-        expect(ints).toEqual(pairs.map(([k]) => k).sort((a, b) => a - b));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.string({ maxLength: 3 })), { maxLength: 40 }),
+        (pairs) => {
+          const v = PersistentVector.from(pairs.map(([k, s]) => PersistentVector.from([k, s])));
+          const keys = PersistentVector.from(pairs.map(([k]) => k));
+          const sorted = arr(B["__sort-by-keys"]!(v, keys)).map(arr);
+          const model = pairs
+            .map((p, i) => [p, i] as const)
+            .sort((a, b) => a[0][0] - b[0][0] || a[1] - b[1])
+            .map(([p]) => [p[0], p[1]]);
+          expect(sorted).toEqual(model);
+          const ints = arr(B["__sort"]!(keys));
+          expect(ints).toEqual(pairs.map(([k]) => k).sort((a, b) => a - b));
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -40,9 +40,13 @@ describe("json", () => {
     const inner = ((v as PersistentMap).get(kw("a")) as PersistentMap).get(kw("b")) as PersistentVector;
     expect(inner.get(1)).toBeInstanceOf(BFloat);
     expect(B["json-decode"]!("12345678901234567890")).toBe(BigInt.asIntN(61, 12345678901234567890n));
-    expect(errMessage(() => B["json-decode"]!("[1,]"))).toBe("JSON parse error at position 3: Unexpected character ']'");
+    expect(errMessage(() => B["json-decode"]!("[1,]"))).toBe(
+      "JSON parse error at position 3: Unexpected character ']'",
+    );
     expect(errMessage(() => B["json-decode"]!('{"a":1'))).toBe("Unexpected end of JSON input at position 6");
-    expect(errMessage(() => B["json-decode"]!("01"))).toBe("JSON parse error at position 1: Unexpected content after JSON value");
+    expect(errMessage(() => B["json-decode"]!("01"))).toBe(
+      "JSON parse error at position 1: Unexpected content after JSON value",
+    );
     expect(errMessage(() => B["json-decode"]!('"\\x"'))).toBe("Invalid escape sequence '\\x' at position 1");
     expect(errMessage(() => B["json-decode"]!("-"))).toBe("Invalid number '-' at position 0");
   });
@@ -70,7 +74,10 @@ describe("filesystem", () => {
     expect(B["__fs-is-directory?"]!(dir)).toBe(true);
     expect(okValue(B["__fs-copy"]!(p, p + ".c"))).toBe(7);
     expect(okValue(B["__fs-rename"]!(p + ".c", p + ".d"))).toBe(null);
-    expect(((okValue(B["__fs-read-dir"]!(dir)) as PersistentVector).toArray() as string[]).sort()).toEqual(["f.txt", "f.txt.d"]);
+    expect(((okValue(B["__fs-read-dir"]!(dir)) as PersistentVector).toArray() as string[]).sort()).toEqual([
+      "f.txt",
+      "f.txt.d",
+    ]);
     expect(okValue(B["__fs-delete-file"]!(p + ".d"))).toBe(null);
   });
 

@@ -72,7 +72,9 @@ describe("strings", () => {
     expect(fl(f)).toBe(2);
     expect(B["to-number"]!("1152921504606846975")).toBe(1152921504606846975n);
     expect(errKind(() => B["to-number"]!("1152921504606846976"))).toBe("ParseError");
-    expect(errMessage(() => B["to-number"]!("x1"))).toBe("Cannot parse 'x1' as a number: invalid digit found in string");
+    expect(errMessage(() => B["to-number"]!("x1"))).toBe(
+      "Cannot parse 'x1' as a number: invalid digit found in string",
+    );
     expect(B["parse-int"]!("-0")).toBe(0);
     expect(B["parse-int"]!("007")).toBe(7);
     expect(B["parse-int"]!("1.5")).toBe(null);

@@ -287,13 +287,49 @@ describe("compile errors carry positions", () => {
   const cases: [string, string, number, number, RegExp][] = [
     ["break outside a loop", "fn f() {\n  break(1)\n}", 2, 3, /break outside of a loop/],
     ["continue outside a loop", "fn f() {\n  continue()\n}", 2, 3, /continue outside of a loop/],
-    ["assigning an immutable local", "fn f() {\n  let x = 1\n  x = 2\n}", 3, 3, /Cannot assign to immutable variable 'x'/],
-    ["assigning an immutable capture", "fn f() {\n  let x = 1\n  fn() { x = 2 }\n}", 3, 10, /Cannot assign to immutable variable 'x'/],
+    [
+      "assigning an immutable local",
+      "fn f() {\n  let x = 1\n  x = 2\n}",
+      3,
+      3,
+      /Cannot assign to immutable variable 'x'/,
+    ],
+    [
+      "assigning an immutable capture",
+      "fn f() {\n  let x = 1\n  fn() { x = 2 }\n}",
+      3,
+      10,
+      /Cannot assign to immutable variable 'x'/,
+    ],
     ["undefined variable", "fn f() {\n  nope\n}", 2, 3, /Undefined variable: nope/],
-    ["binding a variable that is not dynamic", "let v = 1\nfn f() {\n  binding (v = 2) { v }\n}", 3, 3, /not a dynamic variable/],
-    ["unknown field in a pattern", "struct P { x }\nfn f(p) {\n  match p { P { y } => y }\n}", 3, 13, /Field 'y' does not exist on P/],
-    ["extending an unknown type", "protocol Q { fn q(self) }\nextend Nope with Q { fn q(self) { 1 } }", 2, 1, /Undefined: Nope/],
-    ["a method the protocol does not have", "protocol Q { fn q(self) }\nextend Int with Q { fn z(self) { 1 } }", 2, 21, /has no method z/],
+    [
+      "binding a variable that is not dynamic",
+      "let v = 1\nfn f() {\n  binding (v = 2) { v }\n}",
+      3,
+      3,
+      /not a dynamic variable/,
+    ],
+    [
+      "unknown field in a pattern",
+      "struct P { x }\nfn f(p) {\n  match p { P { y } => y }\n}",
+      3,
+      13,
+      /Field 'y' does not exist on P/,
+    ],
+    [
+      "extending an unknown type",
+      "protocol Q { fn q(self) }\nextend Nope with Q { fn q(self) { 1 } }",
+      2,
+      1,
+      /Undefined: Nope/,
+    ],
+    [
+      "a method the protocol does not have",
+      "protocol Q { fn q(self) }\nextend Int with Q { fn z(self) { 1 } }",
+      2,
+      21,
+      /has no method z/,
+    ],
     ["top-level let mut", "let mut x = 1", 1, 5, /not allowed at top level/],
   ];
   for (const [name, src, line, col, msg] of cases) {
@@ -335,6 +371,8 @@ describe("compiled programs compute the right values", () => {
 
   test("printing an error value", () => {
     const r = run(`fn main() { try { null.x } catch (e) { e } }`);
-    expect(formatValue(r.result, 0)).toMatch(/^SystemError\.TypeError \{ message: "Cannot access property 'x' on null", location: "main\/main \(t\.bg:1\)" \}$/);
+    expect(formatValue(r.result, 0)).toMatch(
+      /^SystemError\.TypeError \{ message: "Cannot access property 'x' on null", location: "main\/main \(t\.bg:1\)" \}$/,
+    );
   });
 });

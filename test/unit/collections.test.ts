@@ -275,7 +275,8 @@ function digitKey(h: bigint): number[] {
 }
 
 function cmpDigits(a: bigint, b: bigint): number {
-  const x = digitKey(a), y = digitKey(b);
+  const x = digitKey(a),
+    y = digitKey(b);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
   return 0;
 }
@@ -355,7 +356,9 @@ describe("PersistentMap", () => {
   });
 
   test("full 64-bit hash collisions keep insertion order; removal and re-adding", () => {
-    const a = new K(1, 42n), b = new K(2, 42n), c = new K(3, 42n);
+    const a = new K(1, 42n),
+      b = new K(2, 42n),
+      c = new K(3, 42n);
     const d = new K(4, 42n | (1n << 63n)); // same first 12 digits, differs in the last
     const e = new K(5, 42n + 32n); // shares only digit 0
     let m = PersistentMap.from([
@@ -435,9 +438,9 @@ describe("PersistentMap", () => {
     fc.constantFrom(2, 2.5, 0, -0).map((x) => mkFloat(x)),
     fc.constantFrom(null, true, false),
     // colliding / deep-path keys
-    fc.tuple(fc.integer({ min: 1, max: 6 }), fc.constantFrom(0n, 1n, 32n, 1024n + 1n, 1n << 60n, (1n << 64n) - 1n)).map(
-      ([id, h]) => new K(id, h),
-    ),
+    fc
+      .tuple(fc.integer({ min: 1, max: 6 }), fc.constantFrom(0n, 1n, 32n, 1024n + 1n, 1n << 60n, (1n << 64n) - 1n))
+      .map(([id, h]) => new K(id, h)),
   );
   type MOp = { t: "assoc"; k: Value; v: number } | { t: "dissoc"; k: Value } | { t: "back"; i: number };
   const mopArb: fc.Arbitrary<MOp> = fc.oneof(
@@ -484,7 +487,9 @@ describe("PersistentMap", () => {
           for (const [k, v] of hmodel) expect(hm.get(k)).toBe(v);
         }
         // building the final contents in one go (transient) gives an equal map
-        const rebuilt = transient ? PersistentMap.from(model) : model.reduce((acc, [k, v]) => acc.assoc(k, v), PersistentMap.EMPTY);
+        const rebuilt = transient
+          ? PersistentMap.from(model)
+          : model.reduce((acc, [k, v]) => acc.assoc(k, v), PersistentMap.EMPTY);
         expect([...rebuilt.entries()]).toEqual(modelOrder(model));
         expect(equal(rebuilt, m)).toBe(true);
       }),
@@ -511,30 +516,37 @@ describe("PersistentSet", () => {
   });
 
   type SOp = { t: "add" | "remove"; x: Value };
-  const elArb: fc.Arbitrary<Value> = fc.oneof(fc.integer({ min: 0, max: 60 }), fc.constantFrom("x", "y", "z"), fc.constantFrom(mkFloat(1), 1.5));
+  const elArb: fc.Arbitrary<Value> = fc.oneof(
+    fc.integer({ min: 0, max: 60 }),
+    fc.constantFrom("x", "y", "z"),
+    fc.constantFrom(mkFloat(1), 1.5),
+  );
   test("property: random add/remove agree with a JS Set model", () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ t: fc.constantFrom("add" as const, "remove" as const), x: elArb }), { maxLength: 80 }), (ops: SOp[]) => {
-        let s = PersistentSet.EMPTY;
-        const model = new Map<string, Value>();
-        const key = (x: Value) => (typeof x === "object" && x !== null ? `f${x.v}` : typeof x + String(x));
-        for (const op of ops) {
-          if (op.t === "add") {
-            s = s.add(op.x);
-            if (!model.has(key(op.x))) model.set(key(op.x), op.x);
-          } else {
-            s = s.remove(op.x);
-            model.delete(key(op.x));
+      fc.property(
+        fc.array(fc.record({ t: fc.constantFrom("add" as const, "remove" as const), x: elArb }), { maxLength: 80 }),
+        (ops: SOp[]) => {
+          let s = PersistentSet.EMPTY;
+          const model = new Map<string, Value>();
+          const key = (x: Value) => (typeof x === "object" && x !== null ? `f${x.v}` : typeof x + String(x));
+          for (const op of ops) {
+            if (op.t === "add") {
+              s = s.add(op.x);
+              if (!model.has(key(op.x))) model.set(key(op.x), op.x);
+            } else {
+              s = s.remove(op.x);
+              model.delete(key(op.x));
+            }
+            expect(s.count).toBe(model.size);
+            expect(s.has(op.x)).toBe(op.t === "add");
           }
-          expect(s.count).toBe(model.size);
-          expect(s.has(op.x)).toBe(op.t === "add");
-        }
-        const members = [...s];
-        expect(s.toArray()).toEqual(members);
-        expect(members.length).toBe(model.size);
-        for (const x of model.values()) expect(s.has(x)).toBe(true);
-        expect(members).toEqual(modelOrder([...model.values()].map((x) => [x, true])).map(([x]) => x));
-      }),
+          const members = [...s];
+          expect(s.toArray()).toEqual(members);
+          expect(members.length).toBe(model.size);
+          for (const x of model.values()) expect(s.has(x)).toBe(true);
+          expect(members).toEqual(modelOrder([...model.values()].map((x) => [x, true])).map(([x]) => x));
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -17,7 +17,40 @@ const samples = readdirSync(dir)
   // modules next to the samples are not there for the mutated copies
   .map((s) => s.replace(/^use (?!beagle\.)[^\n]*$/gm, ""));
 
-const tokens = ["{", "}", "(", ")", "[", "]", ",", "=>", "=", "let", "mut", "fn", "match", "if", "else", "break(1)", "continue()", "return()", "x", "E.V", "Point {", "...", ":k", "\"s\"", "1.5", "-", "|>", "perform", "handle", "try", "catch (e)", "\n"];
+const tokens = [
+  "{",
+  "}",
+  "(",
+  ")",
+  "[",
+  "]",
+  ",",
+  "=>",
+  "=",
+  "let",
+  "mut",
+  "fn",
+  "match",
+  "if",
+  "else",
+  "break(1)",
+  "continue()",
+  "return()",
+  "x",
+  "E.V",
+  "Point {",
+  "...",
+  ":k",
+  '"s"',
+  "1.5",
+  "-",
+  "|>",
+  "perform",
+  "handle",
+  "try",
+  "catch (e)",
+  "\n",
+];
 
 const mutation = fc.oneof(
   fc.record({ k: fc.constant("delete" as const), at: fc.nat(), len: fc.integer({ min: 1, max: 30 }) }),

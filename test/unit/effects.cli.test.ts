@@ -11,7 +11,11 @@ function runBeagle(src: string) {
   const dir = mkdtempSync(join(tmpdir(), "beagle-fx-"));
   const file = join(dir, "prog.bg");
   writeFileSync(file, src);
-  const p = Bun.spawnSync([process.execPath, join(root, "beagle.ts"), file], { stdout: "pipe", stderr: "pipe", cwd: dir });
+  const p = Bun.spawnSync([process.execPath, join(root, "beagle.ts"), file], {
+    stdout: "pipe",
+    stderr: "pipe",
+    cwd: dir,
+  });
   return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
 }
 
@@ -27,7 +31,9 @@ fn main() {
   expect(r.code).toBe(1);
   expect(r.out).toStartWith("before\nUncaught exception: SystemError.RuntimeError");
   expect(r.out).not.toContain("never");
-  expect(r.err).toContain("prog.bg:2:15: RuntimeError: Unhandled effect: no handler installed for Missing (performing Missing.Op { x: 1 })");
+  expect(r.err).toContain(
+    "prog.bg:2:15: RuntimeError: Unhandled effect: no handler installed for Missing (performing Missing.Op { x: 1 })",
+  );
 });
 
 test("shift outside any reset is an error at the shift", () => {
@@ -53,7 +59,11 @@ test("an uncaught runtime error in a thread is reported and ends only that threa
   expect(lines).toContain("main finished");
   expect(lines).toContain("other thread finished 100000");
   expect(lines).toContain("Uncaught exception in thread: {:code 7}");
-  expect(lines.some((l) => l.startsWith('Uncaught exception in thread: SystemError.RuntimeError { message: "Division by zero"'))).toBe(true);
+  expect(
+    lines.some((l) =>
+      l.startsWith('Uncaught exception in thread: SystemError.RuntimeError { message: "Division by zero"'),
+    ),
+  ).toBe(true);
   expect(r.err).toContain("RuntimeError: Division by zero");
 });
 

@@ -69,12 +69,22 @@ function term(ctx: Ctx, depth: number, effs: number[]): fc.Arbitrary<Term> {
     arb = fc.oneof(...leaves);
   } else {
     const sub = term(ctx, depth - 1, effs);
-    const performEff = effs.length ? fc.oneof({ arbitrary: fc.constantFrom(...effs), weight: 6 }, { arbitrary: eff, weight: 1 }) : eff;
+    const performEff = effs.length
+      ? fc.oneof({ arbitrary: fc.constantFrom(...effs), weight: 6 }, { arbitrary: eff, weight: 1 })
+      : eff;
     const options: fc.WeightedArbitrary<Term>[] = [
       { arbitrary: fc.oneof(...leaves), weight: 1 },
       { arbitrary: fc.record({ a: sub, b: sub }).map(({ a, b }): Term => ({ k: "add", a, b })), weight: 3 },
-      { arbitrary: fc.record({ n: fc.integer({ min: 10, max: 99 }), e: sub }).map(({ n, e }): Term => ({ k: "tick", n, e })), weight: 2 },
-      { arbitrary: fc.record({ eff: performEff, e: sub }).map(({ eff, e }): Term => ({ k: "perform", eff, e })), weight: 4 },
+      {
+        arbitrary: fc
+          .record({ n: fc.integer({ min: 10, max: 99 }), e: sub })
+          .map(({ n, e }): Term => ({ k: "tick", n, e })),
+        weight: 2,
+      },
+      {
+        arbitrary: fc.record({ eff: performEff, e: sub }).map(({ eff, e }): Term => ({ k: "perform", eff, e })),
+        weight: 4,
+      },
       { arbitrary: sub.map((e): Term => ({ k: "throw", e })), weight: 1 },
     ];
     if (ctx === "main") {
@@ -88,7 +98,12 @@ function term(ctx: Ctx, depth: number, effs: number[]): fc.Arbitrary<Term> {
           weight: 5,
         },
         { arbitrary: sub.map((e): Term => ({ k: "reset", e })), weight: 2 },
-        { arbitrary: fc.record({ n: fc.integer({ min: 1, max: 9 }), e: sub }).map(({ n, e }): Term => ({ k: "bind", n, e })), weight: 2 },
+        {
+          arbitrary: fc
+            .record({ n: fc.integer({ min: 1, max: 9 }), e: sub })
+            .map(({ n, e }): Term => ({ k: "bind", n, e })),
+          weight: 2,
+        },
         {
           // a reset with a shift somewhere at its top level (the shift may be under a handler in `e`)
           arbitrary: fc
@@ -101,11 +116,13 @@ function term(ctx: Ctx, depth: number, effs: number[]): fc.Arbitrary<Term> {
         },
         { arbitrary: term("shift", 2, effs).map((body): Term => ({ k: "shift", body })), weight: 2 },
         {
-          arbitrary: fc.boolean().chain((resumable) =>
-            fc
-              .record({ e: sub, body: term(resumable ? "catchR" : "catch", 2, effs) })
-              .map(({ e, body }): Term => ({ k: "try", e, body, resumable })),
-          ),
+          arbitrary: fc
+            .boolean()
+            .chain((resumable) =>
+              fc
+                .record({ e: sub, body: term(resumable ? "catchR" : "catch", 2, effs) })
+                .map(({ e, body }): Term => ({ k: "try", e, body, resumable })),
+            ),
           weight: 3,
         },
       );
@@ -124,13 +141,20 @@ const program: fc.Arbitrary<Term> = fc.oneof(
     arbitrary: fc
       .tuple(eff, eff)
       .chain(([a, b]) =>
-        fc.record({ ha: handlerBody([]), hb: handlerBody([a]), e: term("main", 4, [...new Set([a, b])].sort()) }).map(
-          ({ ha, hb, e }): Term => ({ k: "handle", eff: a, body: ha, e: { k: "handle", eff: b, body: hb, e } }),
-        ),
+        fc
+          .record({ ha: handlerBody([]), hb: handlerBody([a]), e: term("main", 4, [...new Set([a, b])].sort()) })
+          .map(({ ha, hb, e }): Term => ({ k: "handle", eff: a, body: ha, e: { k: "handle", eff: b, body: hb, e } })),
       ),
     weight: 2,
   },
-  { arbitrary: eff.chain((a) => fc.record({ h: handlerBody([]), e: term("main", 4, [a]) }).map(({ h, e }): Term => ({ k: "handle", eff: a, body: h, e }))), weight: 2 },
+  {
+    arbitrary: eff.chain((a) =>
+      fc
+        .record({ h: handlerBody([]), e: term("main", 4, [a]) })
+        .map(({ h, e }): Term => ({ k: "handle", eff: a, body: h, e })),
+    ),
+    weight: 2,
+  },
   { arbitrary: term("main", 5, []), weight: 1 },
 );
 
@@ -141,11 +165,13 @@ function handlerBody(effs: number[]): fc.Arbitrary<Term> {
     { arbitrary: term("handler", 1, effs).map((e): Term => ({ k: "resume", e, tail: true })), weight: 3 },
     {
       // explicitly multi-shot
-      arbitrary: fc.record({ a: term("handler", 1, effs), b: term("handler", 1, effs) }).map(({ a, b }): Term => ({
-        k: "add",
-        a: { k: "resume", e: a, tail: false },
-        b: { k: "resume", e: b, tail: false },
-      })),
+      arbitrary: fc.record({ a: term("handler", 1, effs), b: term("handler", 1, effs) }).map(
+        ({ a, b }): Term => ({
+          k: "add",
+          a: { k: "resume", e: a, tail: false },
+          b: { k: "resume", e: b, tail: false },
+        }),
+      ),
       weight: 2,
     },
   );
@@ -172,7 +198,18 @@ class TooLong extends Error {}
 const STEP_LIMIT = 200_000;
 
 /** What the generated programs exercised (checked at the end, so the generator stays useful). */
-const seen = { handled: 0, resumes: 0, multiShot: 0, zeroShot: 0, shifts: 0, errors: 0, outerPerform: 0, caught: 0, resumableCatches: 0, dynBound: 0 };
+const seen = {
+  handled: 0,
+  resumes: 0,
+  multiShot: 0,
+  zeroShot: 0,
+  shifts: 0,
+  errors: 0,
+  outerPerform: 0,
+  caught: 0,
+  resumableCatches: 0,
+  dynBound: 0,
+};
 
 /** A runtime error (unhandled perform, shift outside reset) as catch clauses see it: see `cv` in the Beagle prelude of each case. */
 const SYSTEM_ERROR = 500;
@@ -460,13 +497,32 @@ describe("effects: random programs agree with the reference machine", () => {
       {
         k: "handle",
         eff: 0,
-        body: { k: "add", a: { k: "resume", e: { k: "var" }, tail: false }, b: { k: "resume", e: { k: "add", a: { k: "var" }, b: L(1) }, tail: false } },
+        body: {
+          k: "add",
+          a: { k: "resume", e: { k: "var" }, tail: false },
+          b: { k: "resume", e: { k: "add", a: { k: "var" }, b: L(1) }, tail: false },
+        },
         e: { k: "add", a: L(1), b: { k: "perform", eff: 0, e: L(3) } },
       },
       // zero-shot
       { k: "handle", eff: 1, body: L(7), e: { k: "tick", n: 11, e: { k: "perform", eff: 1, e: L(0) } } },
       // shift through a handler
-      { k: "reset", e: { k: "handle", eff: 2, body: { k: "resume", e: L(1), tail: true }, e: { k: "add", a: { k: "shift", body: { k: "add", a: { k: "resume", e: L(1), tail: false }, b: { k: "resume", e: L(2), tail: false } } }, b: { k: "perform", eff: 2, e: L(5) } } } },
+      {
+        k: "reset",
+        e: {
+          k: "handle",
+          eff: 2,
+          body: { k: "resume", e: L(1), tail: true },
+          e: {
+            k: "add",
+            a: {
+              k: "shift",
+              body: { k: "add", a: { k: "resume", e: L(1), tail: false }, b: { k: "resume", e: L(2), tail: false } },
+            },
+            b: { k: "perform", eff: 2, e: L(5) },
+          },
+        },
+      },
       // unhandled
       { k: "tick", n: 12, e: { k: "perform", eff: 2, e: L(0) } },
     ];

@@ -74,7 +74,12 @@ for (const [name, resumeExpr] of [
     const s = asNumbers(samples!);
     expect(s.length).toBe(11);
     const after = s[s.length - 1]!;
-    if (process.env.FX_STATS) console.log({ name, peakMB: (Math.max(...s) - (before as number)) / MB, keptMB: (after - (before as number)) / MB });
+    if (process.env.FX_STATS)
+      console.log({
+        name,
+        peakMB: (Math.max(...s) - (before as number)) / MB,
+        keptMB: (after - (before as number)) / MB,
+      });
     // a frame or a continuation kept per perform would be ~100 MB or more by the end
     expect(after - (before as number)).toBeLessThan(8 * MB);
     expect(Math.max(...s) - (before as number)).toBeLessThan(64 * MB);
@@ -121,7 +126,12 @@ fn main() {
   expect(arrived).toBe(n);
   expect(done).toBe(n);
   const perFiber = (parkedBytes as number) / n;
-  if (process.env.FX_STATS) console.log({ perFiber, parkedMB: (parkedBytes as number) / MB, leftMB: ((after as number) - (baseline as number)) / MB });
+  if (process.env.FX_STATS)
+    console.log({
+      perFiber,
+      parkedMB: (parkedBytes as number) / MB,
+      leftMB: ((after as number) - (baseline as number)) / MB,
+    });
   // a parked fiber (its frames, the captured continuation, the waiter) stays small
   expect(perFiber).toBeLessThan(4096);
   // and once they have all finished, nothing of them is retained

@@ -51,7 +51,8 @@ describe("equal (==)", () => {
 
   test("long struct chains compare without deep recursion", () => {
     const Cons = new StructType("t", "Cons", ["head", "tail"]);
-    let a: Value = null, b: Value = null;
+    let a: Value = null,
+      b: Value = null;
     for (let i = 0; i < 200000; i++) {
       a = new Struct(Cons, [i, a]);
       b = new Struct(Cons, [i, b]);
@@ -138,14 +139,19 @@ describe("compareValues", () => {
   test("property: string order = UTF-8 byte order", () => {
     const enc = new TextEncoder();
     const byBytes = (a: string, b: string) => {
-      const x = enc.encode(a), y = enc.encode(b);
+      const x = enc.encode(a),
+        y = enc.encode(b);
       for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
       return Math.sign(x.length - y.length);
     };
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme", maxLength: 8 }), fc.string({ unit: "grapheme", maxLength: 8 }), (a, b) => {
-        expect(compareStrings(a, b)).toBe(byBytes(a, b));
-      }),
+      fc.property(
+        fc.string({ unit: "grapheme", maxLength: 8 }),
+        fc.string({ unit: "grapheme", maxLength: 8 }),
+        (a, b) => {
+          expect(compareStrings(a, b)).toBe(byBytes(a, b));
+        },
+      ),
       { numRuns: 2000 },
     );
   });

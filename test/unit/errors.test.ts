@@ -28,7 +28,13 @@ function runSource(source: string) {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
   delete env.BEAGLE_TEST_BLOCKS;
   delete env.BEAGLE_DEBUG;
-  const r = Bun.spawnSync([process.execPath, BEAGLE_TS, file], { cwd: dir, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const r = Bun.spawnSync([process.execPath, BEAGLE_TS, file], {
+    cwd: dir,
+    env,
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   return { file, code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
@@ -42,7 +48,19 @@ function diagnostic(stderr: string) {
 
 describe("uncaught runtime errors", () => {
   test("null property access: value on stdout, file:line:col, source line and caret on stderr, exit 1", () => {
-    const r = runSource(["fn helper(p) {", "    p.name", "}", "", "fn main() {", '    println("before")', "    helper(null)", "}", ""].join("\n"));
+    const r = runSource(
+      [
+        "fn helper(p) {",
+        "    p.name",
+        "}",
+        "",
+        "fn main() {",
+        '    println("before")',
+        "    helper(null)",
+        "}",
+        "",
+      ].join("\n"),
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(
       `before\nUncaught exception: SystemError.TypeError { message: "Cannot access property 'name' on null", location: "main/helper (${r.file}:1)" }\n`,
@@ -54,7 +72,7 @@ describe("uncaught runtime errors", () => {
   });
 
   test("a thrown value that nobody catches", () => {
-    const r = runSource(['fn main() {', '    throw("boom")', "}", ""].join("\n"));
+    const r = runSource(["fn main() {", '    throw("boom")', "}", ""].join("\n"));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("Uncaught exception: boom\n");
     const d = diagnostic(r.stderr);
@@ -75,21 +93,29 @@ describe("uncaught runtime errors", () => {
   test("wrong arity", () => {
     const r = runSource(["fn two(a, b) { a }", "fn main() {", "    two(1)", "}", ""].join("\n"));
     expect(r.code).toBe(1);
-    expect(diagnostic(r.stderr).header).toBe(`${r.file}:3:5: ArityError: Arity mismatch for 'main/two': expected 2 args, got 1`);
+    expect(diagnostic(r.stderr).header).toBe(
+      `${r.file}:3:5: ArityError: Arity mismatch for 'main/two': expected 2 args, got 1`,
+    );
   });
 
   test("division by zero in top-level code", () => {
     const r = runSource(['println("start")', "let x = 10 / 0", 'println("never")', ""].join("\n"));
     expect(r.code).toBe(1);
-    expect(r.stdout.startsWith("start\nUncaught exception: SystemError.RuntimeError { message: \"Division by zero\"")).toBe(true);
+    expect(
+      r.stdout.startsWith('start\nUncaught exception: SystemError.RuntimeError { message: "Division by zero"'),
+    ).toBe(true);
     expect(r.stdout).not.toContain("never");
     const d = diagnostic(r.stderr);
-    expect(d.header).toMatch(new RegExp(`^${r.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:\\d+: RuntimeError: Division by zero$`));
+    expect(d.header).toMatch(
+      new RegExp(`^${r.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:\\d+: RuntimeError: Division by zero$`),
+    );
     expect(d.src).toBe("let x = 10 / 0");
   });
 
   test("an error inside a callback is reported where the callback's code is", () => {
-    const r = runSource(["fn main() {", "    let v = map(fn(x) {", "        x.missing", "    }, [1])", "}", ""].join("\n"));
+    const r = runSource(
+      ["fn main() {", "    let v = map(fn(x) {", "        x.missing", "    }, [1])", "}", ""].join("\n"),
+    );
     expect(r.code).toBe(1);
     const d = diagnostic(r.stderr);
     expect(d.header).toBe(`${r.file}:3:9: TypeError: Cannot access property 'missing' on Int`);
@@ -97,7 +123,19 @@ describe("uncaught runtime errors", () => {
   });
 
   test("a rethrown runtime error keeps its kind and the catch site is reported", () => {
-    const r = runSource(["struct P { x }", "fn main() {", "    try {", "        P { x: 1 }.y", "    } catch (e) {", "        throw(e)", "    }", "}", ""].join("\n"));
+    const r = runSource(
+      [
+        "struct P { x }",
+        "fn main() {",
+        "    try {",
+        "        P { x: 1 }.y",
+        "    } catch (e) {",
+        "        throw(e)",
+        "    }",
+        "}",
+        "",
+      ].join("\n"),
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("SystemError.FieldError { message: \"Field 'y' does not exist on P\"");
     const d = diagnostic(r.stderr);
@@ -105,7 +143,9 @@ describe("uncaught runtime errors", () => {
   });
 
   test("a caught error does not stop the program", () => {
-    const r = runSource(["fn main() {", "    let r = try { null.x } catch (e) { e.message }", "    println(r)", "}", ""].join("\n"));
+    const r = runSource(
+      ["fn main() {", "    let r = try { null.x } catch (e) { e.message }", "    println(r)", "}", ""].join("\n"),
+    );
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("Cannot access property 'x' on null\n");
@@ -114,12 +154,42 @@ describe("uncaught runtime errors", () => {
 
 describe("compile errors", () => {
   const cases: [string, string[], number, number, string][] = [
-    ["syntax error", ["fn main() {", '    println("hi"', "}"], 3, 1, "expected ',' or ')' to close the argument list, found '}'"],
-    ["let mut at top level", ["let mut x = 1"], 1, 5, "'let mut' is not allowed at top level (use an atom for shared mutable state)"],
-    ["assigning an immutable local", ["fn main() {", "    let x = 1", "    x = 2", "}"], 3, 5, "Cannot assign to immutable variable 'x'"],
+    [
+      "syntax error",
+      ["fn main() {", '    println("hi"', "}"],
+      3,
+      1,
+      "expected ',' or ')' to close the argument list, found '}'",
+    ],
+    [
+      "let mut at top level",
+      ["let mut x = 1"],
+      1,
+      5,
+      "'let mut' is not allowed at top level (use an atom for shared mutable state)",
+    ],
+    [
+      "assigning an immutable local",
+      ["fn main() {", "    let x = 1", "    x = 2", "}"],
+      3,
+      5,
+      "Cannot assign to immutable variable 'x'",
+    ],
     ["undefined variable", ["fn main() {", "    println(nope)", "}"], 2, 13, "Undefined variable: nope"],
-    ["unknown field in a struct literal", ["struct P { x }", "fn main() {", "    P { y: 1 }", "}"], 3, 5, "Field 'y' does not exist on P"],
-    ["integer literal too large", ["fn main() {", "    1152921504606846976", "}"], 2, 5, "integer literal 1152921504606846976 does not fit in 61 bits (-1152921504606846976 to 1152921504606846975)"],
+    [
+      "unknown field in a struct literal",
+      ["struct P { x }", "fn main() {", "    P { y: 1 }", "}"],
+      3,
+      5,
+      "Field 'y' does not exist on P",
+    ],
+    [
+      "integer literal too large",
+      ["fn main() {", "    1152921504606846976", "}"],
+      2,
+      5,
+      "integer literal 1152921504606846976 does not fit in 61 bits (-1152921504606846976 to 1152921504606846975)",
+    ],
     ["unknown namespace", ["use no.such.thing as t"], 1, 1, "Cannot resolve namespace 'no.such.thing'"],
     ["break outside a loop", ["fn main() {", "    break(1)", "}"], 2, 5, "break outside of a loop"],
     ["unknown enum variant", ["enum E { A, B }", "fn main() {", "    E.C", "}"], 3, 5, "Enum E has no variant C"],

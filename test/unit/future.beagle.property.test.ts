@@ -25,7 +25,9 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
 
 function program(initial: boolean[], cmds: Cmd[]): string {
   const lines = ["use beagle.async as async", "fn main() {", "  let log = atom({})"];
-  initial.forEach((pending, i) => lines.push(`  let f${i} = async/make-future(async/FutureState.${pending ? "Pending" : "Running"} {})`));
+  initial.forEach((pending, i) =>
+    lines.push(`  let f${i} = async/make-future(async/FutureState.${pending ? "Pending" : "Running"} {})`),
+  );
   let w = 0;
   for (const c of cmds) {
     switch (c.k) {
@@ -76,29 +78,45 @@ function model(initial: boolean[], cmds: Cmd[]): string {
   waiters.forEach((f, i) => {
     const x = st[f]!;
     const seen =
-      x.s === "Resolved" ? `["ok", ${x.v}]` : x.s === "Rejected" ? `["err", ${x.v}]` : x.s === "Cancelled" ? `["err", "Error.Cancelled"]` : "null";
+      x.s === "Resolved"
+        ? `["ok", ${x.v}]`
+        : x.s === "Rejected"
+          ? `["err", ${x.v}]`
+          : x.s === "Cancelled"
+            ? `["err", "Error.Cancelled"]`
+            : "null";
     out.push(`w${i} ${seen}`);
   });
   for (const x of st) {
-    out.push(x.s === "Resolved" ? `FutureState.Resolved { value: ${x.v} }` : x.s === "Rejected" ? `FutureState.Rejected { error: ${x.v} }` : `FutureState.${x.s}`);
+    out.push(
+      x.s === "Resolved"
+        ? `FutureState.Resolved { value: ${x.v} }`
+        : x.s === "Rejected"
+          ? `FutureState.Rejected { error: ${x.v} }`
+          : `FutureState.${x.s}`,
+    );
   }
   return out.join("\n") + "\n";
 }
 
 test("spawned waiters, resolve, reject and cancel obey the future laws", () => {
   fc.assert(
-    fc.property(fc.array(fc.boolean(), { minLength: NF, maxLength: NF }), fc.array(cmd, { maxLength: 14 }), (initial, cmds) => {
-      const rt = createRuntime();
-      let out = "";
-      rt.vm.write = (s: string) => {
-        out += s;
-      };
-      const mod = rt.loader.compile(program(initial, cmds), "laws.bg");
-      runMainFiber(rt.vm, new Closure(mod.init, []), null);
-      const main = runMainFiber(rt.vm, mod.ns.vars.get("main")!.value, null);
-      expect(main.error).toBeUndefined();
-      expect(out).toBe(model(initial, cmds));
-    }),
+    fc.property(
+      fc.array(fc.boolean(), { minLength: NF, maxLength: NF }),
+      fc.array(cmd, { maxLength: 14 }),
+      (initial, cmds) => {
+        const rt = createRuntime();
+        let out = "";
+        rt.vm.write = (s: string) => {
+          out += s;
+        };
+        const mod = rt.loader.compile(program(initial, cmds), "laws.bg");
+        runMainFiber(rt.vm, new Closure(mod.init, []), null);
+        const main = runMainFiber(rt.vm, mod.ns.vars.get("main")!.value, null);
+        expect(main.error).toBeUndefined();
+        expect(out).toBe(model(initial, cmds));
+      },
+    ),
     { numRuns: 60 },
   );
 }, 60_000);

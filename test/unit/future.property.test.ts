@@ -5,12 +5,7 @@ import { test, expect } from "bun:test";
 import fc from "fast-check";
 import { FutureCore, type Outcome } from "../../vm/async/future.ts";
 
-type Cmd =
-  | { k: "start" }
-  | { k: "resolve"; v: number }
-  | { k: "reject"; e: string }
-  | { k: "cancel" }
-  | { k: "await" };
+type Cmd = { k: "start" } | { k: "resolve"; v: number } | { k: "reject"; e: string } | { k: "cancel" } | { k: "await" };
 
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   fc.constant<Cmd>({ k: "start" }),
@@ -51,38 +46,50 @@ function modelStep(m: Model, c: Cmd): boolean {
 
 test("future transitions follow the model and waiters wake exactly once", () => {
   fc.assert(
-    fc.property(fc.constantFrom<"Pending" | "Running">("Pending", "Running"), fc.array(cmd, { maxLength: 40 }), (initial, cmds) => {
-      const f = new FutureCore(initial);
-      const m: Model = { status: initial, value: null };
-      const notified: Outcome[][] = [];
-      let cancelHooks = 0;
-      f.onCancel = () => cancelHooks++;
-      for (const c of cmds) {
-        let changed: boolean;
-        switch (c.k) {
-          case "start": changed = f.start(); break;
-          case "resolve": changed = f.resolve(c.v); break;
-          case "reject": changed = f.reject(c.e); break;
-          case "cancel": changed = f.cancel(); break;
-          case "await": {
-            const got: Outcome[] = [];
-            notified.push(got);
-            f.onSettle((o) => got.push(o));
-            changed = false;
+    fc.property(
+      fc.constantFrom<"Pending" | "Running">("Pending", "Running"),
+      fc.array(cmd, { maxLength: 40 }),
+      (initial, cmds) => {
+        const f = new FutureCore(initial);
+        const m: Model = { status: initial, value: null };
+        const notified: Outcome[][] = [];
+        let cancelHooks = 0;
+        f.onCancel = () => cancelHooks++;
+        for (const c of cmds) {
+          let changed: boolean;
+          switch (c.k) {
+            case "start":
+              changed = f.start();
+              break;
+            case "resolve":
+              changed = f.resolve(c.v);
+              break;
+            case "reject":
+              changed = f.reject(c.e);
+              break;
+            case "cancel":
+              changed = f.cancel();
+              break;
+            case "await": {
+              const got: Outcome[] = [];
+              notified.push(got);
+              f.onSettle((o) => got.push(o));
+              changed = false;
+            }
           }
+          expect(changed).toBe(modelStep(m, c));
+          expect(f.status).toBe(m.status as FutureCore["status"]);
         }
-        expect(changed).toBe(modelStep(m, c));
-        expect(f.status).toBe(m.status as FutureCore["status"]);
-      }
-      // every waiter: exactly once if settled, never if not; all see the final outcome
-      for (const got of notified) {
-        if (f.settled) {
-          expect(got.length).toBe(1);
-          expect(got[0]).toEqual(f.outcome()!);
-        } else expect(got.length).toBe(0);
-      }
-      expect(cancelHooks).toBe(f.status === "Cancelled" ? 1 : 0);
-    }),
+        // every waiter: exactly once if settled, never if not; all see the final outcome
+        for (const got of notified) {
+          if (f.settled) {
+            expect(got.length).toBe(1);
+            expect(got[0]).toEqual(f.outcome()!);
+          } else expect(got.length).toBe(0);
+        }
+        expect(cancelHooks).toBe(f.status === "Cancelled" ? 1 : 0);
+      },
+    ),
     { numRuns: 2000 },
   );
 });

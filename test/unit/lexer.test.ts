@@ -22,10 +22,49 @@ function lexError(src: string): BeagleSyntaxError {
 
 describe("punctuation and operators", () => {
   test("every punctuation token", () => {
-    expect(kinds("( ) { } [ ] ; , : . ... #{")).toEqual(["(", ")", "{", "}", "[", "]", ";", ",", ":", ".", "...", "#{"]);
+    expect(kinds("( ) { } [ ] ; , : . ... #{")).toEqual([
+      "(",
+      ")",
+      "{",
+      "}",
+      "[",
+      "]",
+      ";",
+      ",",
+      ":",
+      ".",
+      "...",
+      "#{",
+    ]);
   });
   test("every operator token", () => {
-    const ops = ["+", "++", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "<<", ">>", ">>>", "&", "&&", "|", "||", "^", "|>", "|>>", "=", "=>", "!"];
+    const ops = [
+      "+",
+      "++",
+      "-",
+      "*",
+      "/",
+      "%",
+      "==",
+      "!=",
+      "<",
+      "<=",
+      ">",
+      ">=",
+      "<<",
+      ">>",
+      ">>>",
+      "&",
+      "&&",
+      "|",
+      "||",
+      "^",
+      "|>",
+      "|>>",
+      "=",
+      "=>",
+      "!",
+    ];
     expect(kinds(ops.join(" "))).toEqual(ops);
   });
   test("operators glued to names where names stop", () => {
@@ -41,7 +80,20 @@ describe("punctuation and operators", () => {
 
 describe("identifiers", () => {
   test("greedy names with - ? ! < > /", () => {
-    for (const name of ["a-b", "keyword->string", "set-subset?", "compare-and-swap!", "a<b", "a>b", "total/n", "_x", "x1", "__call_fn", "reset!", "π"]) {
+    for (const name of [
+      "a-b",
+      "keyword->string",
+      "set-subset?",
+      "compare-and-swap!",
+      "a<b",
+      "a>b",
+      "total/n",
+      "_x",
+      "x1",
+      "__call_fn",
+      "reset!",
+      "π",
+    ]) {
       const t = one(name);
       expect(t.k).toBe("id");
       expect(t.v).toBe(name);
@@ -179,7 +231,14 @@ describe("keywords, comments, positions", () => {
   });
   test("line, column and spacing flags", () => {
     const ts = toks("a  b\n\tc(d)");
-    expect(ts.map((t) => [t.line, t.col])).toEqual([[1, 1], [1, 4], [2, 2], [2, 3], [2, 4], [2, 5]]);
+    expect(ts.map((t) => [t.line, t.col])).toEqual([
+      [1, 1],
+      [1, 4],
+      [2, 2],
+      [2, 3],
+      [2, 4],
+      [2, 5],
+    ]);
     expect(ts.map((t) => t.sp)).toEqual([true, true, true, false, false, false]);
     expect(ts.map((t) => t.nl)).toEqual([false, false, true, false, false, false]);
   });

@@ -128,10 +128,53 @@ function parseOnlySyntaxErrors(src: string): void {
 
 const ALPHABET = [
   ..."abcxyzABZ_019?!-+*/%<>=&|^.,;:()[]{}#\"\\$' \n\t",
-  "fn ", "let ", "mut ", "if ", "else ", "match ", "=>", "while ", "for ", " in ", "loop ", "struct ", "enum ",
-  "protocol ", "extend ", " with ", "use ", " as ", "try ", "catch ", "throw(", "break(", "continue()", "return(",
-  "perform ", "handle ", "reset ", "shift(", "future(", "binding ", "test ", "namespace ", "...", "${", "//", "///",
-  "0x1F", "-7", "1.5", ":kw", "\"s\"", "|>", "|>>", "#{", "infinity", "-infinity", "9999999999999999999999",
+  "fn ",
+  "let ",
+  "mut ",
+  "if ",
+  "else ",
+  "match ",
+  "=>",
+  "while ",
+  "for ",
+  " in ",
+  "loop ",
+  "struct ",
+  "enum ",
+  "protocol ",
+  "extend ",
+  " with ",
+  "use ",
+  " as ",
+  "try ",
+  "catch ",
+  "throw(",
+  "break(",
+  "continue()",
+  "return(",
+  "perform ",
+  "handle ",
+  "reset ",
+  "shift(",
+  "future(",
+  "binding ",
+  "test ",
+  "namespace ",
+  "...",
+  "${",
+  "//",
+  "///",
+  "0x1F",
+  "-7",
+  "1.5",
+  ":kw",
+  '"s"',
+  "|>",
+  "|>>",
+  "#{",
+  "infinity",
+  "-infinity",
+  "9999999999999999999999",
 ];
 
 describe("parser robustness (property)", () => {
@@ -155,7 +198,10 @@ describe("parser robustness (property)", () => {
       fc.property(program, fc.nat(), (src, n) => parseOnlySyntaxErrors(src.slice(0, n % (src.length + 1)))),
       { numRuns: 2000 },
     );
-    const mutation = fc.tuple(program, fc.array(fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.constantFrom(...ALPHABET)), { minLength: 1, maxLength: 5 }));
+    const mutation = fc.tuple(
+      program,
+      fc.array(fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.constantFrom(...ALPHABET)), { minLength: 1, maxLength: 5 }),
+    );
     fc.assert(
       fc.property(mutation, ([src, edits]) => {
         let s = src;
@@ -170,7 +216,7 @@ describe("parser robustness (property)", () => {
   });
 
   test("deep nesting is a syntax error, not a crash", () => {
-    for (const open of ["(", "[", "{", "#{", "-", "!", "fn() { ", "\"${", "if x { "]) {
+    for (const open of ["(", "[", "{", "#{", "-", "!", "fn() { ", '"${', "if x { "]) {
       parseOnlySyntaxErrors(open.repeat(20000));
       parseOnlySyntaxErrors("let x = " + open.repeat(5000) + "1");
     }
@@ -179,7 +225,9 @@ describe("parser robustness (property)", () => {
   });
 
   test("a large program parses quickly", () => {
-    const big = VALID_PROGRAMS.map((p, i) => p.replace(/namespace \S+/, "")).join("\n").repeat(200);
+    const big = VALID_PROGRAMS.map((p, i) => p.replace(/namespace \S+/, ""))
+      .join("\n")
+      .repeat(200);
     const t0 = performance.now();
     parseProgram(big, "big.bg");
     const ms = performance.now() - t0;

@@ -21,57 +21,99 @@ function show(e: Expr | Pattern | null): string {
     case "Lit": {
       const v = e.value;
       switch (v.k) {
-        case "Int": return typeof v.v === "bigint" ? `${v.v}n` : String(v.v);
-        case "Float": return Number.isInteger(v.v) ? v.v.toFixed(1) : String(v.v);
-        case "Str": return JSON.stringify(v.v);
-        case "Keyword": return ":" + v.v;
-        case "Bool": return String(v.v);
-        case "Null": return "null";
+        case "Int":
+          return typeof v.v === "bigint" ? `${v.v}n` : String(v.v);
+        case "Float":
+          return Number.isInteger(v.v) ? v.v.toFixed(1) : String(v.v);
+        case "Str":
+          return JSON.stringify(v.v);
+        case "Keyword":
+          return ":" + v.v;
+        case "Bool":
+          return String(v.v);
+        case "Null":
+          return "null";
       }
     }
     // eslint-disable-next-line no-fallthrough
-    case "Var": return e.name.ns ? `${e.name.ns}/${e.name.name}` : e.name.name;
-    case "Interp": return `(str ${e.parts.map((p) => (typeof p === "string" ? JSON.stringify(p) : show(p))).join(" ")})`;
-    case "Binary": return `(${e.op} ${show(e.l)} ${show(e.r)})`;
-    case "And": return `(&& ${show(e.l)} ${show(e.r)})`;
-    case "Or": return `(|| ${show(e.l)} ${show(e.r)})`;
-    case "Not": return `(! ${show(e.e)})`;
-    case "Neg": return `(neg ${show(e.e)})`;
-    case "Call": return `(${[show(e.fn), ...e.args.map(show)].join(" ")})`;
-    case "Field": return `(. ${show(e.obj)} ${e.name})`;
-    case "Index": return `([] ${show(e.obj)} ${show(e.index)})`;
-    case "Assign": return `(= ${show(e.target)} ${show(e.value)})`;
-    case "Vec": return `[${e.items.map(show).join(" ")}]`;
-    case "SetLit": return `#{${e.items.map(show).join(" ")}}`;
-    case "MapLit": return `{${e.entries.map(([k, v]) => `${show(k)} ${show(v)}`).join(", ")}}`;
+    case "Var":
+      return e.name.ns ? `${e.name.ns}/${e.name.name}` : e.name.name;
+    case "Interp":
+      return `(str ${e.parts.map((p) => (typeof p === "string" ? JSON.stringify(p) : show(p))).join(" ")})`;
+    case "Binary":
+      return `(${e.op} ${show(e.l)} ${show(e.r)})`;
+    case "And":
+      return `(&& ${show(e.l)} ${show(e.r)})`;
+    case "Or":
+      return `(|| ${show(e.l)} ${show(e.r)})`;
+    case "Not":
+      return `(! ${show(e.e)})`;
+    case "Neg":
+      return `(neg ${show(e.e)})`;
+    case "Call":
+      return `(${[show(e.fn), ...e.args.map(show)].join(" ")})`;
+    case "Field":
+      return `(. ${show(e.obj)} ${e.name})`;
+    case "Index":
+      return `([] ${show(e.obj)} ${show(e.index)})`;
+    case "Assign":
+      return `(= ${show(e.target)} ${show(e.value)})`;
+    case "Vec":
+      return `[${e.items.map(show).join(" ")}]`;
+    case "SetLit":
+      return `#{${e.items.map(show).join(" ")}}`;
+    case "MapLit":
+      return `{${e.entries.map(([k, v]) => `${show(k)} ${show(v)}`).join(", ")}}`;
     case "StructLit":
       return `(new ${e.ns ? e.ns + "/" : ""}${e.path.join(".")}${e.spread ? " ..." + show(e.spread) : ""}${e.fields.map((f) => ` ${f.name}:${show(f.value)}`).join("")})`;
-    case "If": return `(if ${show(e.cond)} ${blk(e.then)}${e.else ? " " + blk(e.else) : ""})`;
-    case "While": return `(while ${show(e.cond)} ${blk(e.body)})`;
-    case "For": return `(for ${e.name} ${show(e.iter)} ${blk(e.body)})`;
-    case "Loop": return `(loop ${blk(e.body)})`;
-    case "Break": return `(break ${show(e.value)})`;
-    case "Continue": return "(continue)";
-    case "Return": return `(return ${show(e.value)})`;
-    case "Block": return blk(e.body);
-    case "Let": return `(let${e.mut ? " mut" : ""} ${show(e.pat)} ${show(e.value)})`;
+    case "If":
+      return `(if ${show(e.cond)} ${blk(e.then)}${e.else ? " " + blk(e.else) : ""})`;
+    case "While":
+      return `(while ${show(e.cond)} ${blk(e.body)})`;
+    case "For":
+      return `(for ${e.name} ${show(e.iter)} ${blk(e.body)})`;
+    case "Loop":
+      return `(loop ${blk(e.body)})`;
+    case "Break":
+      return `(break ${show(e.value)})`;
+    case "Continue":
+      return "(continue)";
+    case "Return":
+      return `(return ${show(e.value)})`;
+    case "Block":
+      return blk(e.body);
+    case "Let":
+      return `(let${e.mut ? " mut" : ""} ${show(e.pat)} ${show(e.value)})`;
     case "Fn":
       return `(fn${e.name ? " " + e.name : ""}${e.arities.map((a) => ` (${[...a.params.map(show), ...(a.rest ? ["..." + show(a.rest)] : [])].join(" ")}) ${blk(a.body)}`).join("")})`;
-    case "Match": return `(match ${show(e.subject)}${e.arms.map((a) => ` ${show(a.pat)} => ${blk(a.body)}`).join("")})`;
-    case "Throw": return `(throw ${show(e.value)})`;
-    case "Try": return `(try ${blk(e.body)} ${e.errName}${e.resumeName ? " " + e.resumeName : ""} ${blk(e.handler)})`;
-    case "Perform": return `(perform ${show(e.value)})`;
+    case "Match":
+      return `(match ${show(e.subject)}${e.arms.map((a) => ` ${show(a.pat)} => ${blk(a.body)}`).join("")})`;
+    case "Throw":
+      return `(throw ${show(e.value)})`;
+    case "Try":
+      return `(try ${blk(e.body)} ${e.errName}${e.resumeName ? " " + e.resumeName : ""} ${blk(e.handler)})`;
+    case "Perform":
+      return `(perform ${show(e.value)})`;
     case "Handle":
       return `(handle ${q(e.proto)}${e.protoArg ? `(${q(e.protoArg)})` : ""} ${show(e.handler)} ${blk(e.body)})`;
-    case "Reset": return `(reset ${blk(e.body)})`;
-    case "Shift": return `(shift ${show(e.fn)})`;
-    case "Binding": return `(binding ${q(e.name)} ${show(e.value)} ${blk(e.body)})`;
-    case "Future": return `(future ${show(e.e)})`;
-    case "PWild": return "_";
-    case "PBind": return e.name;
-    case "PLit": return show({ k: "Lit", value: e.value, loc: e.loc });
-    case "PVec": return `[${[...e.items.map(show), ...(e.rest ? ["..." + show(e.rest)] : [])].join(" ")}]`;
-    case "PMap": return `{${e.entries.map((en) => `${en.key.k === "Str" ? JSON.stringify(en.key.v) : ":" + (en.key as any).v} ${show(en.pat)}`).join(", ")}}`;
+    case "Reset":
+      return `(reset ${blk(e.body)})`;
+    case "Shift":
+      return `(shift ${show(e.fn)})`;
+    case "Binding":
+      return `(binding ${q(e.name)} ${show(e.value)} ${blk(e.body)})`;
+    case "Future":
+      return `(future ${show(e.e)})`;
+    case "PWild":
+      return "_";
+    case "PBind":
+      return e.name;
+    case "PLit":
+      return show({ k: "Lit", value: e.value, loc: e.loc });
+    case "PVec":
+      return `[${[...e.items.map(show), ...(e.rest ? ["..." + show(e.rest)] : [])].join(" ")}]`;
+    case "PMap":
+      return `{${e.entries.map((en) => `${en.key.k === "Str" ? JSON.stringify(en.key.v) : ":" + (en.key as any).v} ${show(en.pat)}`).join(", ")}}`;
     case "PStruct":
       return `${e.ns ? e.ns + "/" : ""}${e.path.join(".")}${e.fields === null ? "" : `{${e.fields.map((f) => `${f.name}:${show(f.pat)}`).join(" ")}}`}`;
   }
@@ -125,7 +167,7 @@ describe("literals", () => {
     expect(s("#{1, 2, 3}")).toBe("#{1 2 3}");
     expect(s("#{}")).toBe("#{}");
     expect(s("{}")).toBe("{}");
-    expect(s('{:a 1 :b -2}')).toBe("{:a 1, :b -2}");
+    expect(s("{:a 1 :b -2}")).toBe("{:a 1, :b -2}");
     expect(s('{:name "Alice", :age 30}')).toBe('{:name "Alice", :age 30}');
     expect(s('{"string-key" 1 123 "numeric-key"}')).toBe('{"string-key" 1, 123 "numeric-key"}');
     expect(s("{(1 + 2) (10 * 10)}")).toBe("{(+ 1 2) (* 10 10)}");
@@ -274,13 +316,15 @@ describe("control flow", () => {
     expect(s("if a { 1 } else if b { 2 } else { 3 }")).toBe("(if a {1} {(if b {2} {3})})");
     expect(s("if a { 1 }")).toBe("(if a {1})");
     expect(s("if a {\n 1\n}\nelse {\n 2\n}")).toBe("(if a {1} {2})");
-    expect(s("if x > 5 { \"big\" } else { \"small\" }")).toBe('(if (> x 5) {"big"} {"small"})');
+    expect(s('if x > 5 { "big" } else { "small" }')).toBe('(if (> x 5) {"big"} {"small"})');
   });
   test("loops and call-syntax jumps", () => {
     expect(s("loop { break(42) }")).toBe("(loop {(break 42)})");
     expect(s("loop { break() }")).toBe("(loop {(break nil)})");
     expect(s("while i < 5 { i = i + 1; continue() }")).toBe("(while (< i 5) {(= i (+ i 1)); (continue)})");
-    expect(s("for i in range(0, 10) { if i == 5 { break(i * 100) } i }")).toBe("(for i (range 0 10) {(if (== i 5) {(break (* i 100))}); i})");
+    expect(s("for i in range(0, 10) { if i == 5 { break(i * 100) } i }")).toBe(
+      "(for i (range 0 10) {(if (== i 5) {(break (* i 100))}); i})",
+    );
     expect(s("fn() { return(1) }")).toBe("(fn () {(return 1)})");
     expect(s("fn() { return() }")).toBe("(fn () {(return nil)})");
     expect(syntaxError("fn f() { break }").message).toContain("'('");
@@ -338,7 +382,9 @@ describe("bindings", () => {
     expect(show(body("let p = Point { x: 1 }")[0]!)).toBe("(let p (new Point x:1))");
   });
   test("top-level lets", () => {
-    const t = tops("let PI = 3.14\nletonce cache = atom({})\nlet dynamic out = Stdout {}\nlet dynamic level\nlet dynamic = 5");
+    const t = tops(
+      "let PI = 3.14\nletonce cache = atom({})\nlet dynamic out = Stdout {}\nlet dynamic level\nlet dynamic = 5",
+    );
     expect(t.map((x) => x.k)).toEqual(["TopLet", "LetOnce", "LetDynamic", "LetDynamic", "TopLet"]);
     expect(t[1]).toMatchObject({ name: "cache" });
     expect(show((t[2] as any).value)).toBe("(new Stdout)");
@@ -368,7 +414,9 @@ describe("functions", () => {
     expect(syntaxError("fn f(...a, b) { 1 }").message).toContain("last");
   });
   test("multi-arity", () => {
-    const t = tops("fn greet {\n  () => greet(\"World\")\n  (name) => \"Hello, \" ++ name\n  (a, b) => {\n    a\n  }\n}")[0]!;
+    const t = tops(
+      'fn greet {\n  () => greet("World")\n  (name) => "Hello, " ++ name\n  (a, b) => {\n    a\n  }\n}',
+    )[0]!;
     if (t.k !== "FnDecl") throw new Error();
     expect(t.fn.multi).toBe(true);
     expect(show(t.fn)).toBe('(fn greet () {(greet "World")} (name) {(++ "Hello, " name)} (a b) {a})');
@@ -380,9 +428,11 @@ describe("functions", () => {
 
 describe("effects and continuations", () => {
   test("perform / handle", () => {
-    expect(s("perform Log.Info { message: \"hi\" }")).toBe('(perform (new Log.Info message:"hi"))');
+    expect(s('perform Log.Info { message: "hi" }')).toBe('(perform (new Log.Info message:"hi"))');
     expect(s("perform Counter.Get {}")).toBe("(perform (new Counter.Get))");
-    expect(s("handle effect/Handler(Log) with logger { perform x\n 42 }")).toBe("(handle effect/Handler(Log) logger {(perform x); 42})");
+    expect(s("handle effect/Handler(Log) with logger { perform x\n 42 }")).toBe(
+      "(handle effect/Handler(Log) logger {(perform x); 42})",
+    );
     expect(s("handle effect/Handler(timer/Timer) with BlockingTimerHandler {} { f() }")).toBe(
       "(handle effect/Handler(timer/Timer) (new BlockingTimerHandler) {(f)})",
     );
@@ -414,7 +464,9 @@ describe("declarations", () => {
     expect(syntaxError("use beagle.fs").message).toContain("'as'");
   });
   test("struct with defaults, mut, docs", () => {
-    const t = tops("/// A point.\nstruct Config {\n  name\n  /// Debug flag.\n  debug: false\n  mut count: 1 + 2, retries: 3\n}")[0]!;
+    const t = tops(
+      "/// A point.\nstruct Config {\n  name\n  /// Debug flag.\n  debug: false\n  mut count: 1 + 2, retries: 3\n}",
+    )[0]!;
     if (t.k !== "StructDecl") throw new Error();
     expect(t.doc).toBe("A point.");
     expect(t.fields.map((f) => [f.name, f.default ? show(f.default) : null, f.mut, f.doc])).toEqual([
@@ -425,10 +477,14 @@ describe("declarations", () => {
     ]);
     expect(tops("struct Empty {}")[0]).toMatchObject({ k: "StructDecl", name: "Empty", fields: [] });
     expect(tops("struct P { x, y }")[0]).toMatchObject({ fields: [{ name: "x" }, { name: "y" }] });
-    expect(tops("struct S { kind // comment\n line }")[0]).toMatchObject({ fields: [{ name: "kind" }, { name: "line" }] });
+    expect(tops("struct S { kind // comment\n line }")[0]).toMatchObject({
+      fields: [{ name: "kind" }, { name: "line" }],
+    });
   });
   test("enum variants, commas or newlines", () => {
-    const t = tops("enum Action {\n  run { speed },\n  /// Walking.\n  walk,\n  stop\n  jump { height, mut h2: 1 }\n}")[0]!;
+    const t = tops(
+      "enum Action {\n  run { speed },\n  /// Walking.\n  walk,\n  stop\n  jump { height, mut h2: 1 }\n}",
+    )[0]!;
     if (t.k !== "EnumDecl") throw new Error();
     expect(t.variants.map((v) => [v.name, v.fields ? v.fields.map((f) => f.name) : null, v.doc])).toEqual([
       ["run", ["speed"], null],
@@ -436,7 +492,12 @@ describe("declarations", () => {
       ["stop", null, null],
       ["jump", ["height", "h2"], null],
     ]);
-    expect(tops("enum E { A {}, B }")[0]).toMatchObject({ variants: [{ name: "A", fields: [] }, { name: "B", fields: null }] });
+    expect(tops("enum E { A {}, B }")[0]).toMatchObject({
+      variants: [
+        { name: "A", fields: [] },
+        { name: "B", fields: null },
+      ],
+    });
   });
   test("protocols: stubs, defaults, multi-arity, type params", () => {
     const t = tops(`protocol Indexed {
@@ -453,8 +514,21 @@ describe("declarations", () => {
     protocol Handler(T) { fn handle(self, op, resume) }`);
     const p = t[0]!;
     if (p.k !== "ProtocolDecl") throw new Error();
-    expect(p.members.map((m) => [m.name, m.doc, m.arities.map((a) => [a.params.length, a.body === null ? null : a.body.map(show)])])).toEqual([
-      ["get", "Get it.", [[2, null], [3, ["default"]]]],
+    expect(
+      p.members.map((m) => [
+        m.name,
+        m.doc,
+        m.arities.map((a) => [a.params.length, a.body === null ? null : a.body.map(show)]),
+      ]),
+    ).toEqual([
+      [
+        "get",
+        "Get it.",
+        [
+          [2, null],
+          [3, ["default"]],
+        ],
+      ],
       ["length", null, [[1, null]]],
       ["format", null, [[2, ["(to-string self)"]]]],
     ]);
@@ -468,8 +542,16 @@ describe("declarations", () => {
     }
     extend ConsoleLogger with effect/Handler(Log) { fn handle(self, op, resume) { resume(null) } }
     extend m/T with m/P { fn f { (a) => a } }`);
-    expect(t[0]).toMatchObject({ k: "Extend", type: { ns: null, name: "Point" }, proto: { ns: null, name: "Axis" }, protoArg: null });
-    expect((t[0] as any).methods.map((m: any) => [m.name, m.doc])).toEqual([["get-x", "X."], ["get-y", null]]);
+    expect(t[0]).toMatchObject({
+      k: "Extend",
+      type: { ns: null, name: "Point" },
+      proto: { ns: null, name: "Axis" },
+      protoArg: null,
+    });
+    expect((t[0] as any).methods.map((m: any) => [m.name, m.doc])).toEqual([
+      ["get-x", "X."],
+      ["get-y", null],
+    ]);
     expect(t[1]).toMatchObject({ proto: { ns: "effect", name: "Handler" }, protoArg: { ns: null, name: "Log" } });
     expect(t[2]).toMatchObject({ type: { ns: "m", name: "T" }, proto: { ns: "m", name: "P" } });
     expect((t[2] as any).methods[0].multi).toBe(true);
@@ -519,7 +601,7 @@ describe("locations", () => {
     expect(e.r.loc).toEqual({ line: 1, col: 9 });
   });
   test("all locations are positive and inside the source", () => {
-    const src = "fn f(a) { match a { [x, ...r] => x, _ => \"${a}\" } }\nstruct S { x: 1 }\nlet s = S { x: 2 }";
+    const src = 'fn f(a) { match a { [x, ...r] => x, _ => "${a}" } }\nstruct S { x: 1 }\nlet s = S { x: 2 }';
     const lines = src.split("\n");
     const walk = (v: unknown): void => {
       if (Array.isArray(v)) v.forEach(walk);
@@ -552,8 +634,8 @@ describe("syntax errors", () => {
     ["x = else", 1, 5, "expected an expression, found keyword 'else'"],
     ["let x = _", 1, 9, "'_' can only be used in patterns"],
     ["fn f() { 1 } }", 1, 14, "expected an expression, found '}'"],
-    ["let s = \"abc ${}\"", 1, 16, "expected an expression inside '${}'"],
-    ["let s = \"abc ${1 2}\"", 1, 18, "expected '}' to end the interpolation"],
+    ['let s = "abc ${}"', 1, 16, "expected an expression inside '${}'"],
+    ['let s = "abc ${1 2}"', 1, 18, "expected '}' to end the interpolation"],
     ["for [a, b] in x { 1 }", 1, 5, "expected a loop variable name"],
     ["let p = P {x:1}", 1, 13, "missing space after ':'"],
     ["struct S { a:1 }", 1, 13, "missing space after ':'"],

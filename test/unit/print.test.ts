@@ -74,7 +74,8 @@ describe("floats (§3)", () => {
 
   test("(1e15)^8 computed by squaring prints all 121 digits", () => {
     const a = 1e15;
-    const a2 = a * a, a4 = a2 * a2;
+    const a2 = a * a,
+      a4 = a2 * a2;
     const s = formatFloat(a4 * a4);
     expect(s).toBe("10000000000000003" + "0".repeat(104) + ".0");
     expect(s.length - 2).toBe(121);
@@ -120,7 +121,7 @@ describe("collections", () => {
     expect(show(PersistentSet.from(["s"]))).toBe('#{"s"}');
   });
 
-  test("worked example: a 1 [1, \"b\"] :k null", () => {
+  test('worked example: a 1 [1, "b"] :k null', () => {
     expect(["a", 1, vec(1, "b"), kw("k"), null].map(show).join(" ")).toBe('a 1 [1, "b"] :k null');
   });
 });
@@ -227,7 +228,7 @@ describe("custom Format hook", () => {
 });
 
 describe("repr", () => {
-  test("escapes \\ \" \\n \\r \\t \\0, keeps non-ASCII", () => {
+  test('escapes \\ " \\n \\r \\t \\0, keeps non-ASCII', () => {
     expect(repr("a\nb")).toBe('"a\\nb"');
     expect(repr('q"\\\t\r\0é')).toBe('"q\\"\\\\\\t\\r\\0é"');
     expect(repr(vec("x\n", 1))).toBe('["x\\n", 1]');

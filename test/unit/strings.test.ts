@@ -2,7 +2,16 @@
 // which splits JS strings into code points.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { cpAt, cpChars, cpIndexOf, cpLastIndexOf, cpLength, cpSlice, hasSurrogates, utf8Length } from "../../vm/strings.ts";
+import {
+  cpAt,
+  cpChars,
+  cpIndexOf,
+  cpLastIndexOf,
+  cpLength,
+  cpSlice,
+  hasSurrogates,
+  utf8Length,
+} from "../../vm/strings.ts";
 
 describe("examples", () => {
   test("length / index-of count code points", () => {
@@ -66,35 +75,46 @@ describe("properties vs Array.from", () => {
 
   test("slice", () => {
     fc.assert(
-      fc.property(str, fc.integer({ min: -3, max: 45 }), fc.option(fc.integer({ min: -3, max: 45 }), { nil: undefined }), (s, a, b) => {
-        const cps = Array.from(s);
-        const n = cps.length;
-        const lo = Math.max(0, Math.min(n, a));
-        const hi = b === undefined ? n : Math.max(0, Math.min(n, b));
-        expect(cpSlice(s, a, b)).toBe(hi > lo ? cps.slice(lo, hi).join("") : "");
-      }),
+      fc.property(
+        str,
+        fc.integer({ min: -3, max: 45 }),
+        fc.option(fc.integer({ min: -3, max: 45 }), { nil: undefined }),
+        (s, a, b) => {
+          const cps = Array.from(s);
+          const n = cps.length;
+          const lo = Math.max(0, Math.min(n, a));
+          const hi = b === undefined ? n : Math.max(0, Math.min(n, b));
+          expect(cpSlice(s, a, b)).toBe(hi > lo ? cps.slice(lo, hi).join("") : "");
+        },
+      ),
       { numRuns: 1000 },
     );
   });
 
   test("indexOf / lastIndexOf", () => {
     fc.assert(
-      fc.property(str, fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: -2, max: 40 }), (s, start, len, from) => {
-        const cps = Array.from(s);
-        const sub = cps.slice(start, start + len).join("");
-        const model = (f: number) => {
-          const lo = Math.max(0, Math.min(cps.length, f));
-          for (let i = lo; i <= cps.length; i++) if (cps.slice(i).join("").startsWith(sub)) return i;
-          return -1;
-        };
-        const lastModel = () => {
-          for (let i = cps.length; i >= 0; i--) if (cps.slice(i).join("").startsWith(sub)) return i;
-          return -1;
-        };
-        expect(cpIndexOf(s, sub, from)).toBe(model(from));
-        expect(cpIndexOf(s, sub)).toBe(model(0));
-        expect(cpLastIndexOf(s, sub)).toBe(lastModel());
-      }),
+      fc.property(
+        str,
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: -2, max: 40 }),
+        (s, start, len, from) => {
+          const cps = Array.from(s);
+          const sub = cps.slice(start, start + len).join("");
+          const model = (f: number) => {
+            const lo = Math.max(0, Math.min(cps.length, f));
+            for (let i = lo; i <= cps.length; i++) if (cps.slice(i).join("").startsWith(sub)) return i;
+            return -1;
+          };
+          const lastModel = () => {
+            for (let i = cps.length; i >= 0; i--) if (cps.slice(i).join("").startsWith(sub)) return i;
+            return -1;
+          };
+          expect(cpIndexOf(s, sub, from)).toBe(model(from));
+          expect(cpIndexOf(s, sub)).toBe(model(0));
+          expect(cpLastIndexOf(s, sub)).toBe(lastModel());
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -28,11 +28,15 @@ test("100,000 pending timers fire in order", () => {
   let n = 0;
   for (let i = 0; i < 100_000; i++) {
     const d = (i * 7919) % 5000;
-    heap.add(d, () => {
-      if (d < last) ok = false;
-      last = d;
-      n++;
-    }, 0);
+    heap.add(
+      d,
+      () => {
+        if (d < last) ok = false;
+        last = d;
+        n++;
+      },
+      0,
+    );
   }
   expect(heap.nextTimeout(0)).toBe(0);
   heap.fireDue(5000);

@@ -47,7 +47,8 @@ function run(source: string, file = "vm.bg") {
 
 describe("frames", () => {
   test("tail calls run in constant frame depth", () => {
-    const src = (n: number) => `fn down(n) { if n == 0 { __test-depth() } else { down(n - 1) } }\nfn main() { down(${n}) }`;
+    const src = (n: number) =>
+      `fn down(n) { if n == 0 { __test-depth() } else { down(n - 1) } }\nfn main() { down(${n}) }`;
     const a = run(src(10));
     const b = run(src(200000));
     expect(a.fiber.error).toBeUndefined();
@@ -142,13 +143,17 @@ describe("errors", () => {
     const e = r.fiber.result as Struct;
     expect(e).toBeInstanceOf(Struct);
     expect(e.type.displayName).toBe("SystemError.IndexError");
-    expect(formatValue(e, 0)).toBe('SystemError.IndexError { message: "failed on purpose (IndexError)", location: "main/main (vm.bg:1)" }');
+    expect(formatValue(e, 0)).toBe(
+      'SystemError.IndexError { message: "failed on purpose (IndexError)", location: "main/main (vm.bg:1)" }',
+    );
   });
 
   test("an uncaught error ends the fiber with the value and the failing site", () => {
     const r = run(`fn main() {\n    let x = 1\n    x.field\n}`);
     expect(r.fiber.state).toBe(FiberState.Done);
-    expect(formatValue(r.fiber.error as Value, 0)).toBe(`SystemError.TypeError { message: "Cannot access property 'field' on Int", location: "main/main (vm.bg:1)" }`);
+    expect(formatValue(r.fiber.error as Value, 0)).toBe(
+      `SystemError.TypeError { message: "Cannot access property 'field' on Int", location: "main/main (vm.bg:1)" }`,
+    );
     const site = r.fiber.errorAt!;
     expect(site.proto.name).toBe("main");
     expect(site.proto.lines[site.pc]).toBe(3);
@@ -253,7 +258,10 @@ describe("disasm", () => {
   test("`beagle disasm FILE` lists each function's bytecode with source lines", () => {
     const file = join(dir, "d.bg");
     writeFileSync(file, "fn add(a, b) {\n    a + b\n}\nfn main() {\n    println(add(1, 2))\n}\n");
-    const r = Bun.spawnSync([process.execPath, resolve(import.meta.dir, "../../beagle.ts"), "disasm", file], { stdout: "pipe", stderr: "pipe" });
+    const r = Bun.spawnSync([process.execPath, resolve(import.meta.dir, "../../beagle.ts"), "disasm", file], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     expect(r.exitCode).toBe(0);
     const text = r.stdout.toString();
     expect(text).toContain("fn main/add params=2");
@@ -277,7 +285,10 @@ describe("disasm", () => {
   test("`beagle disasm` reports compile errors like a run does", () => {
     const file = join(dir, "bad.bg");
     writeFileSync(file, "fn main() {\n    nope\n}\n");
-    const r = Bun.spawnSync([process.execPath, resolve(import.meta.dir, "../../beagle.ts"), "disasm", file], { stdout: "pipe", stderr: "pipe" });
+    const r = Bun.spawnSync([process.execPath, resolve(import.meta.dir, "../../beagle.ts"), "disasm", file], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     expect(r.exitCode).toBe(1);
     expect(r.stderr.toString()).toContain(`${file}:2:5: Undefined variable: nope`);
   });

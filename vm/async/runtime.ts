@@ -112,7 +112,9 @@ export class AsyncRuntime {
   install() {
     const vm = this.vm;
     const core = "beagle.core";
-    vm.defineBuiltin(core, "__make-future", (state) => this.makeFuture(state === "pending" || (state as { name?: string })?.name === "pending" ? "Pending" : "Running"));
+    vm.defineBuiltin(core, "__make-future", (state) =>
+      this.makeFuture(state === "pending" || (state as { name?: string })?.name === "pending" ? "Pending" : "Running"),
+    );
     vm.defineBuiltin(core, "__future-resolve!", (f, v) => this.core(f).resolve(v));
     vm.defineBuiltin(core, "__future-reject!", (f, e) => this.core(f).reject(e));
     vm.defineBuiltin(core, "__future-cancel!", (f) => this.core(f).cancel());

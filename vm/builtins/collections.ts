@@ -237,7 +237,7 @@ export const builtins: Record<string, Builtin> = {
   },
 
   // ---- fast paths over any built-in collection (null => use the Seqable protocol)
-  "__elements"(c) {
+  __elements(c) {
     if (c instanceof PersistentVector) return c;
     const e = elementsOf(c);
     return e === null ? null : vecFrom(e);
@@ -255,13 +255,13 @@ export const builtins: Record<string, Builtin> = {
   },
 
   // Operations on vectors the prelude has already materialised.
-  "__reverse"(v) {
+  __reverse(v) {
     return vecFrom(vecToArray(needVec(v, "reverse")).reverse());
   },
-  "__concat"(a, b) {
+  __concat(a, b) {
     return vecFrom([...vecToArray(needVec(a, "concat")), ...vecToArray(needVec(b, "concat"))]);
   },
-  "__slice"(v, start, end) {
+  __slice(v, start, end) {
     needVec(v, "slice");
     const n = vecCount(v);
     let s = argInt(start, "slice");
@@ -270,25 +270,26 @@ export const builtins: Record<string, Builtin> = {
     e = Math.max(s, Math.min(e, n));
     return vecFrom(vecToArray(v).slice(s, e));
   },
-  "__subvec"(v, start, end) {
+  __subvec(v, start, end) {
     needVec(v, "subvec");
     const n = vecCount(v);
     const s = argInt(start, "subvec");
     const e = argInt(end, "subvec");
-    if (s < 0 || e > n || s > e) runtimeError("IndexError", `subvec: range ${s}..${e} is out of bounds for a vector of length ${n}`);
+    if (s < 0 || e > n || s > e)
+      runtimeError("IndexError", `subvec: range ${s}..${e} is out of bounds for a vector of length ${n}`);
     return vecFrom(vecToArray(v).slice(s, e));
   },
-  "__take"(n, v) {
+  __take(n, v) {
     const k = argInt(n, "take");
     const a = vecToArray(needVec(v, "take"));
     return k >= a.length ? v : vecFrom(a.slice(0, Math.max(0, k)));
   },
-  "__drop"(n, v) {
+  __drop(n, v) {
     const k = argInt(n, "drop");
     const a = vecToArray(needVec(v, "drop"));
     return k <= 0 ? v : vecFrom(a.slice(k));
   },
-  "__distinct"(v) {
+  __distinct(v) {
     const out: Value[] = [];
     let seen = EMPTY_SET();
     for (const x of vecToArray(needVec(v, "distinct"))) {
@@ -299,14 +300,14 @@ export const builtins: Record<string, Builtin> = {
     }
     return vecFrom(out);
   },
-  "__dedupe"(v) {
+  __dedupe(v) {
     const out: Value[] = [];
     for (const x of vecToArray(needVec(v, "dedupe"))) {
       if (out.length === 0 || !equal(out[out.length - 1], x)) out.push(x);
     }
     return vecFrom(out);
   },
-  "__frequencies"(v) {
+  __frequencies(v) {
     let m = EMPTY_MAP();
     for (const x of vecToArray(needVec(v, "frequencies"))) {
       const c = m.get(x, NOT_FOUND);
@@ -320,7 +321,7 @@ export const builtins: Record<string, Builtin> = {
   "__index-of-value"(v, x) {
     return vecToArray(needVec(v, "index-of")).findIndex((y) => equal(y, x));
   },
-  "__flatten"(v) {
+  __flatten(v) {
     const out: Value[] = [];
     for (const x of vecToArray(needVec(v, "flatten"))) {
       const e = x instanceof PersistentMap ? null : elementsOf(x);
@@ -329,7 +330,7 @@ export const builtins: Record<string, Builtin> = {
     }
     return vecFrom(out);
   },
-  "__interpose"(sep, v) {
+  __interpose(sep, v) {
     const out: Value[] = [];
     for (const x of vecToArray(needVec(v, "interpose"))) {
       if (out.length > 0) out.push(sep);
@@ -337,28 +338,28 @@ export const builtins: Record<string, Builtin> = {
     }
     return vecFrom(out);
   },
-  "__interleave"(a, b) {
+  __interleave(a, b) {
     const x = vecToArray(needVec(a, "interleave"));
     const y = vecToArray(needVec(b, "interleave"));
     const out: Value[] = [];
     for (let i = 0; i < Math.min(x.length, y.length); i++) out.push(x[i], y[i]);
     return vecFrom(out);
   },
-  "__zip"(a, b) {
+  __zip(a, b) {
     const x = vecToArray(needVec(a, "zip"));
     const y = vecToArray(needVec(b, "zip"));
     const out: Value[] = [];
     for (let i = 0; i < Math.min(x.length, y.length); i++) out.push(vecFrom([x[i], y[i]]));
     return vecFrom(out);
   },
-  "__zipmap"(ks, vs) {
+  __zipmap(ks, vs) {
     const x = vecToArray(needVec(ks, "zipmap"));
     const y = vecToArray(needVec(vs, "zipmap"));
     let m = EMPTY_MAP();
     for (let i = 0; i < Math.min(x.length, y.length); i++) m = m.assoc(x[i], y[i]);
     return m;
   },
-  "__partition"(n, v) {
+  __partition(n, v) {
     const k = argInt(n, "partition");
     if (k <= 0) runtimeError("ArgumentError", `partition: size must be positive, got ${k}`);
     const a = vecToArray(needVec(v, "partition"));
@@ -366,11 +367,11 @@ export const builtins: Record<string, Builtin> = {
     for (let i = 0; i < a.length; i += k) out.push(vecFrom(a.slice(i, i + k)));
     return vecFrom(out);
   },
-  "__repeat"(x, n) {
+  __repeat(x, n) {
     const k = argInt(n, "repeat");
     return vecFrom(k > 0 ? new Array(k).fill(x) : []);
   },
-  "__enumerate"(v) {
+  __enumerate(v) {
     return vecFrom(vecToArray(needVec(v, "enumerate")).map((x, i) => vecFrom([i, x])));
   },
   "__remove-at"(v, i) {
@@ -381,7 +382,7 @@ export const builtins: Record<string, Builtin> = {
     return vecFrom(a);
   },
   /** [vector-of-elements] sorted by compare, or null if an element needs Comparable. */
-  "__sort"(v) {
+  __sort(v) {
     const a = vecToArray(needVec(v, "sort"));
     if (!a.every(plainComparable)) return null;
     return vecFrom(sortedCopy(a, null));
@@ -423,7 +424,7 @@ export const builtins: Record<string, Builtin> = {
     const r = needMap(m, "find-entry").get(k, NOT_FOUND);
     return r === NOT_FOUND ? null : vecFrom([k, r]);
   },
-  "__compare"(a, b) {
+  __compare(a, b) {
     const c = compareValues(a, b);
     return c < 0 ? -1 : c > 0 ? 1 : 0;
   },
@@ -443,4 +444,3 @@ export const builtins: Record<string, Builtin> = {
     typeError(`instance-of: expected a type, got ${kindName(t)}`);
   },
 };
-

@@ -67,7 +67,10 @@ export const builtins: Record<string, Builtin> = {
   },
   "assert-eq!"(a, b) {
     if (!equal(a, b))
-      runtimeError("AssertError", `assert-eq! failed\n  expected: ${formatValue(b, 0)}\n       got: ${formatValue(a, 0)}`);
+      runtimeError(
+        "AssertError",
+        `assert-eq! failed\n  expected: ${formatValue(b, 0)}\n       got: ${formatValue(a, 0)}`,
+      );
     return null;
   },
   "assert-ne!"(a, b) {
@@ -97,12 +100,12 @@ export const builtins: Record<string, Builtin> = {
     return process.env[argStr(name, "getenv")] ?? null;
   },
   /** Docstring of a value (best effort; the VM may install a richer `__doc`). */
-  "__doc"(v) {
+  __doc(v) {
     const d = v?.doc ?? v?.proto?.doc ?? v?.fn?.doc ?? null;
     return typeof d === "string" ? d : null;
   },
   /** Names matching a query (the VM, which knows all namespaces, should override this). */
-  "__apropos"(_q) {
+  __apropos(_q) {
     return vecFrom([]);
   },
   "__type-error"(msg) {

@@ -96,13 +96,20 @@ function consume(h: Handle, n: number): Buffer {
 function parseMode(mode: string): { flags: string; append: boolean; readable: boolean; writable: boolean } | null {
   const m = mode.replace(/b/g, "");
   switch (m) {
-    case "r": return { flags: "r", append: false, readable: true, writable: false };
-    case "r+": return { flags: "r+", append: false, readable: true, writable: true };
-    case "w": return { flags: "w", append: false, readable: false, writable: true };
-    case "w+": return { flags: "w+", append: false, readable: true, writable: true };
-    case "a": return { flags: "a", append: true, readable: false, writable: true };
-    case "a+": return { flags: "a+", append: true, readable: true, writable: true };
-    default: return null;
+    case "r":
+      return { flags: "r", append: false, readable: true, writable: false };
+    case "r+":
+      return { flags: "r+", append: false, readable: true, writable: true };
+    case "w":
+      return { flags: "w", append: false, readable: false, writable: true };
+    case "w+":
+      return { flags: "w+", append: false, readable: true, writable: true };
+    case "a":
+      return { flags: "a", append: true, readable: false, writable: true };
+    case "a+":
+      return { flags: "a+", append: true, readable: true, writable: true };
+    default:
+      return null;
   }
 }
 

@@ -33,13 +33,27 @@ export function escapeJsonString(s: string): string {
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
     switch (ch) {
-      case '"': out += '\\"'; break;
-      case "\\": out += "\\\\"; break;
-      case "\n": out += "\\n"; break;
-      case "\r": out += "\\r"; break;
-      case "\t": out += "\\t"; break;
-      case "\b": out += "\\b"; break;
-      case "\f": out += "\\f"; break;
+      case '"':
+        out += '\\"';
+        break;
+      case "\\":
+        out += "\\\\";
+        break;
+      case "\n":
+        out += "\\n";
+        break;
+      case "\r":
+        out += "\\r";
+        break;
+      case "\t":
+        out += "\\t";
+        break;
+      case "\b":
+        out += "\\b";
+        break;
+      case "\f":
+        out += "\\f";
+        break;
       default:
         if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) out += "\\u" + c.toString(16).padStart(4, "0");
         else out += ch;
@@ -77,8 +91,14 @@ export function toJson(v: Value, depth = 0): string {
     return floatJson(x);
   }
   if (v instanceof Keyword) return `"${escapeJsonString(v.name)}"`;
-  if (v instanceof PersistentVector) return `[${vecToArray(v).map((x) => toJson(x, depth + 1)).join(",")}]`;
-  if (v instanceof PersistentSet) return `[${setToArray(v).map((x) => toJson(x, depth + 1)).join(",")}]`;
+  if (v instanceof PersistentVector)
+    return `[${vecToArray(v)
+      .map((x) => toJson(x, depth + 1))
+      .join(",")}]`;
+  if (v instanceof PersistentSet)
+    return `[${setToArray(v)
+      .map((x) => toJson(x, depth + 1))
+      .join(",")}]`;
   if (Array.isArray(v)) return `[${v.map((x) => toJson(x, depth + 1)).join(",")}]`;
   if (v instanceof PersistentMap) {
     const parts = mapEntries(v).map(([k, x]) => `${keyJson(k)}:${toJson(x, depth + 1)}`);
@@ -200,18 +220,33 @@ class Parser {
         const e = s[this.pos++];
         if (e === undefined) jsonError(`Unterminated string starting at position ${start}`);
         switch (e) {
-          case '"': out += '"'; break;
-          case "\\": out += "\\"; break;
-          case "/": out += "/"; break;
-          case "b": out += "\b"; break;
-          case "f": out += "\f"; break;
-          case "n": out += "\n"; break;
-          case "r": out += "\r"; break;
-          case "t": out += "\t"; break;
+          case '"':
+            out += '"';
+            break;
+          case "\\":
+            out += "\\";
+            break;
+          case "/":
+            out += "/";
+            break;
+          case "b":
+            out += "\b";
+            break;
+          case "f":
+            out += "\f";
+            break;
+          case "n":
+            out += "\n";
+            break;
+          case "r":
+            out += "\r";
+            break;
+          case "t":
+            out += "\t";
+            break;
           case "u": {
             const hex = s.slice(this.pos, this.pos + 4);
-            if (!/^[0-9a-fA-F]{4}$/.test(hex))
-              jsonError(`Invalid escape sequence '\\u${hex}' at position ${escPos}`);
+            if (!/^[0-9a-fA-F]{4}$/.test(hex)) jsonError(`Invalid escape sequence '\\u${hex}' at position ${escPos}`);
             this.pos += 4;
             let code = parseInt(hex, 16);
             // Combine a UTF-16 surrogate pair written as two escapes.
@@ -222,7 +257,8 @@ class Parser {
                 code = 0x10000 + ((code - 0xd800) << 10) + (lo - 0xdc00);
               }
             }
-            if (code >= 0xd800 && code <= 0xdfff) jsonError(`Invalid escape sequence '\\u${hex}' at position ${escPos}`);
+            if (code >= 0xd800 && code <= 0xdfff)
+              jsonError(`Invalid escape sequence '\\u${hex}' at position ${escPos}`);
             out += String.fromCodePoint(code);
             break;
           }

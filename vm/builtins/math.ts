@@ -5,7 +5,10 @@
 import { BFloat, type Value } from "../values.ts";
 import { argF64, argInt, isFloat, isInt, mkFloat, normInt, typeError, type Builtin } from "./util.ts";
 
-const f1 = (op: (x: number) => number): Builtin => (x) => mkFloat(op(argF64(x)));
+const f1 =
+  (op: (x: number) => number): Builtin =>
+  (x) =>
+    mkFloat(op(argF64(x)));
 
 /** Round half away from zero (Rust's f64::round). */
 function roundHalfAway(x: number): number {
@@ -54,7 +57,10 @@ function gcdBig(a: bigint, b: bigint): bigint {
 }
 
 function intArg(v: Value, fn: string): bigint {
-  if (!isInt(v)) typeError(`${fn}: expected integer, got ${isFloat(v) ? "Float" : typeof v === "string" ? "String" : v === null ? "Null" : "non-integer"}`);
+  if (!isInt(v))
+    typeError(
+      `${fn}: expected integer, got ${isFloat(v) ? "Float" : typeof v === "string" ? "String" : v === null ? "Null" : "non-integer"}`,
+    );
   return intBig(v);
 }
 

@@ -2,17 +2,7 @@
 // length a Beagle program sees counts Unicode code points, not UTF-16 units.
 import { Keyword, type Value } from "../values.ts";
 import { repr as reprValue } from "../print.ts";
-import {
-  argInt,
-  argStr,
-  kindName,
-  mkFloat,
-  normInt,
-  runtimeError,
-  typeError,
-  vecFrom,
-  type Builtin,
-} from "./util.ts";
+import { argInt, argStr, kindName, mkFloat, normInt, runtimeError, typeError, vecFrom, type Builtin } from "./util.ts";
 
 // ---------------------------------------------------------------- code-point helpers
 
@@ -238,7 +228,8 @@ export const builtins: Record<string, Builtin> = {
       if (f === null) runtimeError("ParseError", `Cannot parse '${str}' as a number: invalid float literal`);
       return mkFloat(f);
     }
-    if (str === "") runtimeError("ParseError", `Cannot parse '${str}' as a number: cannot parse integer from empty string`);
+    if (str === "")
+      runtimeError("ParseError", `Cannot parse '${str}' as a number: cannot parse integer from empty string`);
     const i = parseIntText(str);
     if (i === null) runtimeError("ParseError", `Cannot parse '${str}' as a number: invalid digit found in string`);
     if (i < INT_MIN_B || i > INT_MAX_B)
@@ -288,5 +279,4 @@ export const builtins: Record<string, Builtin> = {
   "string->keyword"(s) {
     return Keyword.of(argStr(s, "string->keyword"));
   },
-
 };

@@ -69,12 +69,19 @@ let REMOVED = false;
 
 function mergeTwo(
   shift: number,
-  k1: Value, v1: Value, lo1: number, hi1: number,
-  k2: Value, v2: Value, lo2: number, hi2: number,
+  k1: Value,
+  v1: Value,
+  lo1: number,
+  hi1: number,
+  k2: Value,
+  v2: Value,
+  lo2: number,
+  hi2: number,
   edit: Edit,
 ): Node {
   if (shift > 60) return new CollisionNode(lo1, hi1, [k1, v1, k2, v2], edit);
-  const d1 = digit(lo1, hi1, shift), d2 = digit(lo2, hi2, shift);
+  const d1 = digit(lo1, hi1, shift),
+    d2 = digit(lo2, hi2, shift);
   if (d1 === d2) {
     return new BitmapNode(0, 1 << d1, [mergeTwo(shift + 5, k1, v1, lo1, hi1, k2, v2, lo2, hi2, edit)], edit);
   }
@@ -88,9 +95,18 @@ function nodeAssoc(node: Node, shift: number, lo: number, hi: number, key: Value
     : collisionAssoc(node, shift, lo, hi, key, val, edit);
 }
 
-function bitmapAssoc(node: BitmapNode, shift: number, lo: number, hi: number, key: Value, val: Value, edit: Edit): BitmapNode {
+function bitmapAssoc(
+  node: BitmapNode,
+  shift: number,
+  lo: number,
+  hi: number,
+  key: Value,
+  val: Value,
+  edit: Edit,
+): BitmapNode {
   const bit = 1 << digit(lo, hi, shift);
-  const dm = node.datamap, nm = node.nodemap;
+  const dm = node.datamap,
+    nm = node.nodemap;
   const arr = node.arr;
   if (dm & bit) {
     const idx = 2 * popcount(dm & (bit - 1));
@@ -107,7 +123,8 @@ function bitmapAssoc(node: BitmapNode, shift: number, lo: number, hi: number, ke
     }
     // Two keys at one digit: push both down into a new child.
     const sv = arr[idx + 1];
-    const slo = hashValue(sk), shi = lastHashHi();
+    const slo = hashValue(sk),
+      shi = lastHashHi();
     const sub: Node =
       slo === lo && shi === hi
         ? new CollisionNode(lo, hi, [sk, sv, key, val], edit)
@@ -177,7 +194,15 @@ function bitmapAssoc(node: BitmapNode, shift: number, lo: number, hi: number, ke
   return new BitmapNode(dm | bit, nm, na, edit);
 }
 
-function collisionAssoc(node: CollisionNode, shift: number, lo: number, hi: number, key: Value, val: Value, edit: Edit): Node {
+function collisionAssoc(
+  node: CollisionNode,
+  shift: number,
+  lo: number,
+  hi: number,
+  key: Value,
+  val: Value,
+  edit: Edit,
+): Node {
   if (lo === node.hlo && hi === node.hhi) {
     const arr = node.arr;
     for (let i = 0; i < arr.length; i += 2) {
@@ -203,7 +228,8 @@ function collisionAssoc(node: CollisionNode, shift: number, lo: number, hi: numb
   }
   // A different hash reached this collision node: put both under a bitmap node here.
   ADDED = true;
-  const dc = digit(node.hlo, node.hhi, shift), dn = digit(lo, hi, shift);
+  const dc = digit(node.hlo, node.hhi, shift),
+    dn = digit(lo, hi, shift);
   if (dc === dn) {
     return new BitmapNode(0, 1 << dc, [collisionAssoc(node, shift + 5, lo, hi, key, val, edit)], edit);
   }
@@ -226,7 +252,8 @@ function nodeDissoc(node: Node, shift: number, lo: number, hi: number, key: Valu
     return node;
   }
   const bit = 1 << digit(lo, hi, shift);
-  const dm = node.datamap, nm = node.nodemap;
+  const dm = node.datamap,
+    nm = node.nodemap;
   const arr = node.arr;
   if (dm & bit) {
     const idx = 2 * popcount(dm & (bit - 1));
@@ -254,7 +281,8 @@ function nodeDissoc(node: Node, shift: number, lo: number, hi: number, key: Valu
     if (nc instanceof BitmapNode) single = nc.nodemap === 0 && nc.arr.length === 2;
     else single = nc.arr.length === 2;
     if (single) {
-      const k = nc.arr[0], v = nc.arr[1];
+      const k = nc.arr[0],
+        v = nc.arr[1];
       const idx = 2 * popcount(dm & (bit - 1));
       const na = arr.slice();
       na.splice(nidx, 1);
@@ -272,7 +300,8 @@ const NOT_FOUND = Symbol("not-found");
 
 function lookup(root: BitmapNode | null, key: Value, notFound: Value): Value {
   if (root === null) return notFound;
-  const lo = hashValue(key), hi = lastHashHi();
+  const lo = hashValue(key),
+    hi = lastHashHi();
   let node: Node = root;
   let shift = 0;
   for (;;) {
@@ -305,9 +334,11 @@ function forEachNode(node: Node, fn: (v: Value, k: Value) => void): void {
     for (let i = 0; i < arr.length; i += 2) fn(arr[i + 1], arr[i]);
     return;
   }
-  const dm = node.datamap, arr = node.arr;
+  const dm = node.datamap,
+    arr = node.arr;
   let rem = dm | node.nodemap;
-  let di = 0, ni = arr.length - 1;
+  let di = 0,
+    ni = arr.length - 1;
   while (rem !== 0) {
     const b = rem & -rem;
     rem ^= b;
@@ -348,7 +379,8 @@ export class PersistentMap {
   }
 
   assoc(k: Value, v: Value): PersistentMap {
-    const lo = hashValue(k), hi = lastHashHi();
+    const lo = hashValue(k),
+      hi = lastHashHi();
     ADDED = false;
     if (this.root === null) {
       return new PersistentMap(1, new BitmapNode(1 << digit(lo, hi, 0), 0, [k, v], null));
@@ -360,7 +392,8 @@ export class PersistentMap {
 
   dissoc(k: Value): PersistentMap {
     if (this.root === null) return this;
-    const lo = hashValue(k), hi = lastHashHi();
+    const lo = hashValue(k),
+      hi = lastHashHi();
     REMOVED = false;
     const nr = nodeDissoc(this.root, 0, lo, hi, k, null);
     if (!REMOVED) return this;
@@ -421,7 +454,8 @@ export class TransientMap {
 
   assoc(k: Value, v: Value): this {
     const edit = this.check();
-    const lo = hashValue(k), hi = lastHashHi();
+    const lo = hashValue(k),
+      hi = lastHashHi();
     ADDED = false;
     if (this.root === null) {
       this.root = new BitmapNode(1 << digit(lo, hi, 0), 0, [k, v], edit);
@@ -436,7 +470,8 @@ export class TransientMap {
   dissoc(k: Value): this {
     const edit = this.check();
     if (this.root === null) return this;
-    const lo = hashValue(k), hi = lastHashHi();
+    const lo = hashValue(k),
+      hi = lastHashHi();
     REMOVED = false;
     const nr = nodeDissoc(this.root, 0, lo, hi, k, edit);
     if (!REMOVED) return this;
@@ -478,7 +513,10 @@ class MapIterator<T> implements IterableIterator<T> {
   private ni: number[] = new Array(MAX_DEPTH).fill(0);
   private sp = -1;
 
-  constructor(root: BitmapNode | null, private readonly mode: 0 | 1 | 2) {
+  constructor(
+    root: BitmapNode | null,
+    private readonly mode: 0 | 1 | 2,
+  ) {
     if (root !== null) this.pushNode(root);
   }
 
