@@ -203,6 +203,8 @@ export class Fiber {
   /** run by the scheduler (vm.spawn), so it may park; callSync fibers may not */
   scheduled = false;
   isThread = false;
+  /** While parked on an operation that holds a resource (fd watch, timer, pool slot): releases it. */
+  release: (() => void) | null = null;
   /** set-thread-exception-handler! */
   exceptionHandler: Value = null;
   /** A fiber made for a synchronous call (VM.callSync) runs on behalf of this one: its dynamic bindings show through. */

@@ -12,6 +12,7 @@ import { runtimeError } from "../errors.ts";
 import { blockingSleep } from "../builtins/core.ts";
 import type { Value } from "../values.ts";
 import type { IoBackend } from "./runtime.ts";
+import type { Abort, FdReadiness } from "./io-ops.ts";
 
 /** A pool completion as the Beagle Result upstream's async API returns. */
 export function toBeagleResult(r: FileResult): Value {
@@ -28,6 +29,8 @@ export class LoopBackend implements IoBackend {
   constructor(private readonly makeLoop: () => EventLoop = () => new EventLoop()) {}
 
   private readonly callbacks = new Map<number, (result: Value) => void>();
+  /** fd watches of I/O operations (sockets, pipes), by watch id */
+  private readonly fdReady = new Map<number, (ev: FdReadiness) => void>();
   /** operations that failed before reaching the pool, completed on the next wait */
   private failed: (() => void)[] = [];
 
@@ -53,12 +56,32 @@ export class LoopBackend implements IoBackend {
       return;
     }
     for (const c of this.loop.runOnce(timeoutMs)) {
+      if (c.kind === "fd") {
+        this.fdReady.get(c.id)?.(c);
+        continue;
+      }
       if (c.kind !== "file") continue;
       const done = this.callbacks.get(c.id);
       if (!done) continue;
       this.callbacks.delete(c.id);
       done(toBeagleResult(c.result));
     }
+  }
+
+  /** Call `ready` while `fd` is ready for `interest`; the returned function stops watching. */
+  watchFd(fd: number, interest: number, ready: (ev: FdReadiness) => void): Abort {
+    this.loop ??= this.makeLoop();
+    const loop = this.loop;
+    const id = loop.watchFd(fd, interest);
+    this.fdReady.set(id, ready);
+    return () => {
+      if (this.fdReady.delete(id)) loop.unwatchFd(id);
+    };
+  }
+
+  /** Fd watches that are still registered (for leak checks in tests). */
+  get watchedFds(): number {
+    return this.fdReady.size;
   }
 
   fileOp(op: string, a: Value, b: Value, done: (result: Value) => void) {
@@ -90,6 +113,7 @@ export class LoopBackend implements IoBackend {
     const loop = this.loop;
     this.loop = null;
     this.callbacks.clear();
+    this.fdReady.clear();
     return loop ? loop.close() : Promise.resolve();
   }
 }

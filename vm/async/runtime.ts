@@ -16,6 +16,7 @@ import { builtins as fsBuiltins } from "../builtins/fs.ts";
 import { blockingSleep } from "../builtins/core.ts";
 import { ok } from "../core-types.ts";
 import { LoopBackend } from "./loop-backend.ts";
+import { type Abort, type FdReadiness, type IoContext, ioOp } from "./io-ops.ts";
 
 /** Something outside the VM that can block until an event arrives (the FFI event loop). */
 export interface IoBackend {
@@ -25,6 +26,8 @@ export interface IoBackend {
   readonly pending: number;
   /** Submit a file operation; `done` receives a Beagle Result value. */
   fileOp?(op: string, a: Value, b: Value, done: (result: Value) => void): void;
+  /** Watch an fd for readiness (absent on backends without a poller). */
+  watchFd?(fd: number, interest: number, ready: (ev: FdReadiness) => void): Abort;
   close(): Promise<void> | void;
 }
 
@@ -43,6 +46,20 @@ export class AsyncRuntime {
   readonly timers = new TimerHeap();
   /** The FFI event loop with its Worker pool; BEAGLE_IO=sleep keeps everything on this thread. */
   backend: IoBackend = process.env.BEAGLE_IO === "sleep" ? new SleepBackend() : new LoopBackend();
+  /** generic I/O operations (io-ops.ts) whose task is parked on them */
+  ioInflight = 0;
+  /** What evented I/O operations may use of the loop. */
+  readonly io: IoContext = {
+    watchFd: (fd, interest, ready) => {
+      const watch = this.backend.watchFd;
+      if (!watch) runtimeError("RuntimeError", "this I/O backend cannot watch file descriptors (BEAGLE_IO=sleep)");
+      return watch.call(this.backend, fd, interest, ready);
+    },
+    addTimer: (ms, fire) => {
+      const t = this.timers.add(ms, fire);
+      return () => this.timers.cancel(t);
+    },
+  };
   private futureType: StructType | null = null;
   private stateEnum: EnumType | null = null;
   private atomType: StructType | null = null;
@@ -54,7 +71,7 @@ export class AsyncRuntime {
   /** Block until a timer or I/O completion can make progress; false when nothing ever will. */
   private idle(): boolean {
     const timeout = this.timers.nextTimeout();
-    if (timeout < 0 && this.backend.pending === 0) return false;
+    if (timeout < 0 && this.backend.pending === 0 && this.ioInflight === 0) return false;
     this.backend.wait(timeout);
     this.timers.fireDue();
     return true;
@@ -160,6 +177,46 @@ export class AsyncRuntime {
       backend.fileOp(op, a, b, (result) => vm.wake(fiber, result));
       return INTRINSIC_DONE;
     });
+    // A generic I/O operation (io-ops.ts) done on this thread: BlockingHandler.
+    vm.defineBuiltin(core, "__io-blocking", (kind, args) => ioOp(kind).blocking(argList(args)));
+    // A generic I/O operation that parks the task until it completes (EventLoopHandler,
+    // or ThreadedHandler when `threaded` is true). A completion that arrives before the
+    // task parks is returned at once; fiber.release aborts the operation (cancellation).
+    vm.defineIntrinsic(core, "__io-park", (fiber, [kind, args, threaded]) => {
+      const op = ioOp(kind);
+      const start = threaded === true && op.threaded ? op.threaded : op.evented;
+      let done = false;
+      let parked = false;
+      let early: Value = null;
+      const abort = start.call(
+        op,
+        argList(args),
+        (result) => {
+          if (done) return;
+          done = true;
+          if (!parked) {
+            early = result;
+            return;
+          }
+          this.ioInflight--;
+          fiber.release = null;
+          vm.wake(fiber, result);
+        },
+        this.io,
+      );
+      if (done) return early;
+      parked = true;
+      this.ioInflight++;
+      fiber.release = () => {
+        if (done) return;
+        done = true;
+        this.ioInflight--;
+        fiber.release = null;
+        abort();
+      };
+      vm.park(fiber);
+      return INTRINSIC_DONE;
+    });
     vm.defineBuiltin(core, "__file-op-sync", (op, a, b) => this.fileOpSync(op, a, b));
     vm.defineBuiltin(core, "__async-pending-timers", () => this.timers.size);
     // The prelude's `sleep(ms)`: like upstream, only the caller waits. A scheduled
@@ -198,6 +255,12 @@ export class AsyncRuntime {
     // beagle.fs's predicates answer a plain Bool; the async API answers ok(Bool), as upstream
     return typeof r === "boolean" ? ok(r) : r;
   }
+}
+
+function argList(args: Value): Value[] {
+  if (args instanceof PersistentVector) return args.toArray();
+  if (args === null) return [];
+  typeError("I/O operation arguments must be a vector");
 }
 
 export function installAsync(vm: VM): AsyncRuntime {
