@@ -7,6 +7,8 @@ import fs from "./beagle.fs.bg" with { type: "text" };
 import io from "./beagle.io.bg" with { type: "text" };
 import timer from "./beagle.timer.bg" with { type: "text" };
 import async from "./beagle.async.bg" with { type: "text" };
+// beagle.* modules written in Beagle (issue 14, part 2)
+import text from "./beagle.text.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -15,4 +17,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.io.bg": io,
   "beagle.timer.bg": timer,
   "beagle.async.bg": async,
+  "beagle.text.bg": text,
 };
