@@ -36,8 +36,8 @@ describe("json", () => {
 
   test("decoding", () => {
     const v = B["json-decode"]!('{"a": {"b": [1, -2.5e1, "\\u00e9"]}}');
-    expect(equal(v, PersistentMap.from([[kw("a"), PersistentMap.from([[kw("b"), vec(1, -25, "é")]])]]))).toBe(true); // equal compares Int and Float numerically
-    const inner = ((v as PersistentMap).get(kw("a")) as PersistentMap).get(kw("b")) as PersistentVector;
+    expect(equal(v, PersistentMap.from([["a", PersistentMap.from([["b", vec(1, -25, "é")]])]]))).toBe(true); // equal compares Int and Float numerically
+    const inner = ((v as PersistentMap).get("a") as PersistentMap).get("b") as PersistentVector;
     expect(inner.get(1)).toBeInstanceOf(BFloat);
     expect(B["json-decode"]!("12345678901234567890")).toBe(BigInt.asIntN(61, 12345678901234567890n));
     expect(errMessage(() => B["json-decode"]!("[1,]"))).toBe(

@@ -1,5 +1,5 @@
 // json-encode / json-decode (beagle.core). Decoded objects become maps with
-// keyword keys; integers become Int, numbers with a fraction or exponent Float.
+// string keys, as upstream's core json-decode (beagle.json/parse gives keywords); integers become Int, numbers with a fraction or exponent Float.
 // Encoding: maps and structs become objects (keyword keys lose the colon),
 // vectors/sets/arrays become arrays; NaN, infinities and functions are errors.
 import { BFloat, Keyword, Struct, type Value } from "../values.ts";
@@ -202,7 +202,7 @@ class Parser {
       const key = this.string();
       this.ws();
       this.expect(":");
-      m = m.assoc(Keyword.of(key), this.value());
+      m = m.assoc(key, this.value());
     }
   }
 
