@@ -9,6 +9,7 @@ import timer from "./beagle.timer.bg" with { type: "text" };
 import async from "./beagle.async.bg" with { type: "text" };
 // beagle.* modules written in Beagle (issue 14, part 2)
 import text from "./beagle.text.bg" with { type: "text" };
+import json from "./beagle.json.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -18,4 +19,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.timer.bg": timer,
   "beagle.async.bg": async,
   "beagle.text.bg": text,
+  "beagle.json.bg": json,
 };
