@@ -10,6 +10,7 @@ import async from "./beagle.async.bg" with { type: "text" };
 // beagle.* modules written in Beagle (issue 14, part 2)
 import text from "./beagle.text.bg" with { type: "text" };
 import json from "./beagle.json.bg" with { type: "text" };
+import iter from "./beagle.iter.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -20,4 +21,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.async.bg": async,
   "beagle.text.bg": text,
   "beagle.json.bg": json,
+  "beagle.iter.bg": iter,
 };
