@@ -11,6 +11,7 @@ import async from "./beagle.async.bg" with { type: "text" };
 import text from "./beagle.text.bg" with { type: "text" };
 import json from "./beagle.json.bg" with { type: "text" };
 import iter from "./beagle.iter.bg" with { type: "text" };
+import path from "./beagle.path.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -22,4 +23,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.text.bg": text,
   "beagle.json.bg": json,
   "beagle.iter.bg": iter,
+  "beagle.path.bg": path,
 };
