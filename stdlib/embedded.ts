@@ -12,6 +12,7 @@ import text from "./beagle.text.bg" with { type: "text" };
 import json from "./beagle.json.bg" with { type: "text" };
 import iter from "./beagle.iter.bg" with { type: "text" };
 import path from "./beagle.path.bg" with { type: "text" };
+import url from "./beagle.url.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -24,4 +25,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.json.bg": json,
   "beagle.iter.bg": iter,
   "beagle.path.bg": path,
+  "beagle.url.bg": url,
 };
