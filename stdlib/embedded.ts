@@ -13,6 +13,8 @@ import json from "./beagle.json.bg" with { type: "text" };
 import iter from "./beagle.iter.bg" with { type: "text" };
 import path from "./beagle.path.bg" with { type: "text" };
 import url from "./beagle.url.bg" with { type: "text" };
+import base64 from "./beagle.base64.bg" with { type: "text" };
+import hex from "./beagle.hex.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -26,4 +28,6 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.iter.bg": iter,
   "beagle.path.bg": path,
   "beagle.url.bg": url,
+  "beagle.base64.bg": base64,
+  "beagle.hex.bg": hex,
 };
