@@ -15,6 +15,7 @@ import path from "./beagle.path.bg" with { type: "text" };
 import url from "./beagle.url.bg" with { type: "text" };
 import base64 from "./beagle.base64.bg" with { type: "text" };
 import hex from "./beagle.hex.bg" with { type: "text" };
+import containers from "./beagle.containers.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -30,4 +31,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.url.bg": url,
   "beagle.base64.bg": base64,
   "beagle.hex.bg": hex,
+  "beagle.containers.bg": containers,
 };
