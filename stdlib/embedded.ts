@@ -16,6 +16,8 @@ import url from "./beagle.url.bg" with { type: "text" };
 import base64 from "./beagle.base64.bg" with { type: "text" };
 import hex from "./beagle.hex.bg" with { type: "text" };
 import containers from "./beagle.containers.bg" with { type: "text" };
+import bail from "./beagle.bail.bg" with { type: "text" };
+import stats from "./beagle.stats.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -32,4 +34,6 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.base64.bg": base64,
   "beagle.hex.bg": hex,
   "beagle.containers.bg": containers,
+  "beagle.bail.bg": bail,
+  "beagle.stats.bg": stats,
 };
