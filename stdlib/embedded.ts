@@ -18,6 +18,7 @@ import hex from "./beagle.hex.bg" with { type: "text" };
 import containers from "./beagle.containers.bg" with { type: "text" };
 import bail from "./beagle.bail.bg" with { type: "text" };
 import stats from "./beagle.stats.bg" with { type: "text" };
+import mathx from "./beagle.mathx.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -36,4 +37,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.containers.bg": containers,
   "beagle.bail.bg": bail,
   "beagle.stats.bg": stats,
+  "beagle.mathx.bg": mathx,
 };
