@@ -7,9 +7,13 @@ import fs from "./beagle.fs.bg" with { type: "text" };
 import io from "./beagle.io.bg" with { type: "text" };
 import timer from "./beagle.timer.bg" with { type: "text" };
 import async from "./beagle.async.bg" with { type: "text" };
+import processBg from "./beagle.process.bg" with { type: "text" };
 // beagle.* modules written in Beagle (issue 14, part 2)
 import text from "./beagle.text.bg" with { type: "text" };
 import json from "./beagle.json.bg" with { type: "text" };
+// TCP and UDP (issue 10)
+import socket from "./beagle.socket.bg" with { type: "text" };
+import udp from "./beagle.udp.bg" with { type: "text" };
 import iter from "./beagle.iter.bg" with { type: "text" };
 import path from "./beagle.path.bg" with { type: "text" };
 import url from "./beagle.url.bg" with { type: "text" };
@@ -19,6 +23,7 @@ import containers from "./beagle.containers.bg" with { type: "text" };
 import bail from "./beagle.bail.bg" with { type: "text" };
 import stats from "./beagle.stats.bg" with { type: "text" };
 import mathx from "./beagle.mathx.bg" with { type: "text" };
+import ansi from "./beagle.ansi.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -27,8 +32,11 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.io.bg": io,
   "beagle.timer.bg": timer,
   "beagle.async.bg": async,
+  "beagle.process.bg": processBg,
   "beagle.text.bg": text,
   "beagle.json.bg": json,
+  "beagle.socket.bg": socket,
+  "beagle.udp.bg": udp,
   "beagle.iter.bg": iter,
   "beagle.path.bg": path,
   "beagle.url.bg": url,
@@ -38,4 +46,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.bail.bg": bail,
   "beagle.stats.bg": stats,
   "beagle.mathx.bg": mathx,
+  "beagle.ansi.bg": ansi,
 };
