@@ -24,6 +24,7 @@ import bail from "./beagle.bail.bg" with { type: "text" };
 import stats from "./beagle.stats.bg" with { type: "text" };
 import mathx from "./beagle.mathx.bg" with { type: "text" };
 import ansi from "./beagle.ansi.bg" with { type: "text" };
+import priorityqueue from "./beagle.priorityqueue.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -47,4 +48,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.stats.bg": stats,
   "beagle.mathx.bg": mathx,
   "beagle.ansi.bg": ansi,
+  "beagle.priorityqueue.bg": priorityqueue,
 };
