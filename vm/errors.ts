@@ -53,3 +53,94 @@ export function runtimeError(kind: SystemErrorKind, message: string): never {
 export function typeError(message: string): never {
   throw new BeagleRuntimeError("TypeError", message);
 }
+
+// ---------------------------------------------------------------- Beagle stack traces
+//
+// Captured when an error leaves a fiber uncaught (the frames are still there
+// then), and when a task's error is caught by the async machinery to reject
+// its future (so the awaiting task can show where it really came from).
+// Keyed weakly by fiber and by error value: nothing is kept alive by a trace.
+
+/** What a trace needs of a function prototype (structural, to keep this module import-free). */
+export interface TraceProto {
+  readonly name: string;
+  readonly ns: string;
+  readonly file: string;
+  readonly lines: Int32Array;
+  readonly cols: Int32Array;
+  readonly line: number;
+}
+
+/** One frame of a Beagle stack: the function and the pc of the op it was executing. */
+export interface TraceFrame {
+  proto: TraceProto;
+  pc: number;
+}
+
+/** Innermost first. */
+export type Trace = TraceFrame[];
+
+interface FrameLike {
+  closure: { proto: TraceProto };
+  pc: number;
+}
+
+interface FiberLike {
+  frames: FrameLike[];
+  parent: FiberLike | null;
+}
+
+const fiberTraces = new WeakMap<object, Trace>();
+const valueTraces = new WeakMap<object, Trace>();
+/** Traces of thrown primitives (strings, numbers): the few most recent. */
+const primitiveTraces: { value: unknown; trace: Trace }[] = [];
+
+/** Frames innermost first; the top frame at `topPc`, callers at their call instruction. */
+export function captureTrace(fiber: FiberLike, topPc: number): Trace {
+  const out: Trace = [];
+  let f: FiberLike | null = fiber;
+  let first = true;
+  while (f) {
+    const frames = f.frames;
+    for (let i = frames.length - 1; i >= 0; i--) {
+      const fr = frames[i]!;
+      // a caller's saved pc is just past its call: step back to the op's start
+      const exact = first && topPc >= 0;
+      let pc = exact ? topPc : fr.pc - 1;
+      if (!exact) while (pc > 0 && fr.closure.proto.lines[pc] === 0) pc--;
+      out.push({ proto: fr.closure.proto, pc: Math.max(0, pc) });
+      first = false;
+    }
+    f = f.parent; // a synchronous call (module init, struct default) runs for its parent fiber
+  }
+  return out;
+}
+
+/** Remember where an uncaught error left `fiber` (called before its frames are dropped). */
+export function recordUncaught(fiber: FiberLike, value: unknown, topPc: number) {
+  const t = captureTrace(fiber, topPc);
+  fiberTraces.set(fiber, t);
+  rememberValueTrace(value, t, false);
+}
+
+/** Remember where a caught error came from, unless already known (first raise wins). */
+export function rememberValueTrace(value: unknown, trace: Trace, overwrite: boolean) {
+  if (typeof value === "object" && value !== null) {
+    if (overwrite || !valueTraces.has(value)) valueTraces.set(value, trace);
+  } else {
+    if (!overwrite && primitiveTraces.some((p) => p.value === value)) return;
+    primitiveTraces.push({ value, trace });
+    if (primitiveTraces.length > 16) primitiveTraces.shift();
+  }
+}
+
+export function traceOfFiber(fiber: object): Trace | undefined {
+  return fiberTraces.get(fiber);
+}
+
+export function traceOfValue(value: unknown): Trace | undefined {
+  if (typeof value === "object" && value !== null) return valueTraces.get(value);
+  for (let i = primitiveTraces.length - 1; i >= 0; i--)
+    if (primitiveTraces[i]!.value === value) return primitiveTraces[i]!.trace;
+  return undefined;
+}

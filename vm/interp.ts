@@ -26,7 +26,15 @@ import { PersistentVector } from "./collections/vector.ts";
 import { PersistentMap } from "./collections/map.ts";
 import { PersistentSet } from "./collections/set.ts";
 import { cpAt } from "./strings.ts";
-import { BeagleRuntimeError, BeagleThrow, runtimeError, typeError } from "./errors.ts";
+import {
+  BeagleRuntimeError,
+  BeagleThrow,
+  captureTrace,
+  recordUncaught,
+  rememberValueTrace,
+  runtimeError,
+  typeError,
+} from "./errors.ts";
 import type { VM } from "./vm.ts";
 import { IterBase, makeIterator } from "./iterate.ts";
 import { typeKeyOf, typeNameOf } from "./types.ts";
@@ -224,6 +232,8 @@ function handlerImpl(vm: VM, effect: EnumType, handler: Value): Value {
   return impl;
 }
 
+const ASYNC_FILE = "stdlib/beagle.async.bg";
+
 /** Throw `value` on `fiber`: unwind to the nearest try boundary. Returns false if uncaught. */
 export function throwValue(vm: VM, fiber: Fiber, value: Value): boolean {
   const frames = fiber.frames;
@@ -231,6 +241,10 @@ export function throwValue(vm: VM, fiber: Fiber, value: Value): boolean {
     const f = frames[i]!;
     if (f.kind !== FrameKind.Try) continue;
     const catchFn = f.tag;
+    // a task's failure caught to reject its future: keep where it came from for the awaiter's report
+    if (catchFn instanceof Closure && catchFn.proto.file === ASYNC_FILE) {
+      rememberValueTrace(value, captureTrace(fiber, -1), false);
+    }
     const resumable = f.data === true;
     const captured = removeFrames(fiber, i);
     const args = resumable ? [value, new Continuation(captured)] : [value];
@@ -1165,6 +1179,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
       if (!throwValue(vm, fiber, value)) {
         fiber.error = value;
         fiber.errorAt = { proto: frame.closure.proto, pc: opPc };
+        recordUncaught(fiber, value, frames[frames.length - 1] === frame ? opPc : -1);
         fiber.state = FiberState.Done;
         frames.length = 0;
         return RunResult.Done;

@@ -1,5 +1,5 @@
 // Finding, compiling and running Beagle source files and namespaces.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Loc } from "../compiler/ast.ts";
 import { parseProgram } from "../compiler/parser.ts";
@@ -35,7 +35,7 @@ export class Loader implements CompilerHost {
 
   require(name: string, fromFile: string, loc: Loc): void {
     if (this.loaded.has(name)) return;
-    const found = this.find(name, fromFile);
+    const found = this.find(name, fromFile, loc);
     if (!found) {
       throw new BeagleSyntaxError(`Cannot resolve namespace '${name}'`, fromFile, loc.line, loc.col);
     }
@@ -44,7 +44,7 @@ export class Loader implements CompilerHost {
   }
 
   /** Candidate files for a namespace, as upstream searches them. */
-  private find(name: string, fromFile: string): { file: string; source: string; stdlib?: boolean } | null {
+  private find(name: string, fromFile: string, loc: Loc): { file: string; source: string; stdlib?: boolean } | null {
     const parts = name.split(".");
     const candidates = [parts.join("/") + ".bg", name + ".bg"];
     if (parts.length > 1) candidates.push(parts.slice(1).join("/") + ".bg");
@@ -53,7 +53,7 @@ export class Loader implements CompilerHost {
     for (const d of dirs) {
       for (const c of candidates) {
         const p = join(d, c);
-        if (existsSync(p)) return { file: p, source: readFileSync(p, "utf8") };
+        if (isFile(p)) return { file: p, source: readSource(p, name, fromFile, loc) };
       }
     }
     const src = embeddedStdlib[name + ".bg"];
@@ -93,5 +93,25 @@ export class Loader implements CompilerHost {
     if (src === undefined) return;
     this.loaded.add(name);
     this.runSource(src, `stdlib/${name}.bg`, true);
+  }
+}
+
+/** A regular file (a directory named like a module is not one). */
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A module's text; an unreadable file is a located error at the `use`, not a JS exception. */
+function readSource(p: string, name: string, fromFile: string, loc: Loc): string {
+  try {
+    const s = readFileSync(p, "utf8");
+    return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new BeagleSyntaxError(`Cannot read namespace '${name}' from ${p}: ${code}`, fromFile, loc.line, loc.col);
   }
 }

@@ -1,26 +1,40 @@
 // Running a Beagle program: set up a VM with the prelude, load the file, run
 // its top-level code and then `main`, and report errors the way users expect.
-import { existsSync, readFileSync } from "node:fs";
-import { formatDiagnostic, BeagleSyntaxError } from "../compiler/diagnostics.ts";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import {
+  formatDiagnostic,
+  BeagleSyntaxError,
+  hintFor,
+  sourceLine,
+  unclosedBracket,
+  type HintContext,
+} from "../compiler/diagnostics.ts";
 import { disassemble } from "./bytecode.ts";
 import { Closure, Fiber, FiberState } from "./objects.ts";
-import { Struct, type Value } from "./values.ts";
+import { EnumType, Struct, StructType, type Value } from "./values.ts";
 import { formatValue } from "./print.ts";
 import { PersistentVector } from "./collections/vector.ts";
 import { VM, writeAll } from "./vm.ts";
+import { BeagleRuntimeError, BeagleThrow, type Trace, type TraceFrame, traceOfFiber, traceOfValue } from "./errors.ts";
 import { Loader } from "./loader.ts";
 import { installVmBuiltins } from "./vm-builtins.ts";
 import { builtins as stdBuiltins, nsBuiltins } from "./builtins/index.ts";
 import { bindCoreTypes } from "./core-types.ts";
 import { embeddedStdlib } from "../stdlib/embedded.ts";
 import { parseProgram } from "../compiler/parser.ts";
-import { CodeGen } from "../compiler/codegen.ts";
+import { CodeGen, CompileError } from "../compiler/codegen.ts";
 import { installAsync, type AsyncRuntime } from "./async/runtime.ts";
+import { installNet } from "./net-ops.ts";
+import { installProcess } from "./process.ts";
+import type { ProcessTable } from "../runtime/process/table.ts";
 
 export interface Runtime {
   vm: VM;
   loader: Loader;
   async: AsyncRuntime;
+  /** children started by the program: killed and reaped at exit unless detached */
+  processes: ProcessTable;
 }
 
 /** A VM with builtins and the prelude loaded. */
@@ -39,8 +53,10 @@ export function createRuntime(opts: { noStd?: boolean } = {}): Runtime {
   loader.markLoaded("beagle.core");
   loader.loadStdlib("beagle.effect");
   const async = installAsync(vm);
+  installNet(vm);
+  const processes = installProcess(vm, async);
   if (!opts.noStd) loader.loadStdlib("beagle.async");
-  return { vm, loader, async };
+  return { vm, loader, async, processes };
 }
 
 function printErr(s: string) {
@@ -56,23 +72,123 @@ export function describeError(v: Value): string {
   return `Uncaught exception: ${formatValue(v, 0)}`;
 }
 
-/** Print an uncaught error: the value on stdout (as upstream), a located diagnostic on stderr. */
-export function reportUncaught(vm: VM, fiber: Fiber, prefix = "Uncaught exception:") {
-  vm.write(`${prefix} ${formatValue(fiber.error, 0)}\n`);
-  vm.flush();
-  const site = fiber.errorAt;
-  if (site) {
+/** Frames of the runtime's own machinery, left out of stack traces. */
+const INTERNAL_FILES = new Set(["stdlib/beagle.async.bg", "stdlib/beagle.effect.bg"]);
+/** Longer stacks are cut in the middle. */
+const STACK_HEAD = 10;
+const STACK_TAIL = 10;
+
+function frameLine(f: TraceFrame): number {
+  return f.proto.lines[f.pc] || f.proto.line;
+}
+
+function frameName(f: TraceFrame): string {
+  return f.proto.name === "<init>" || f.proto.name === "__init__"
+    ? `${f.proto.ns} (top level)`
+    : `${f.proto.ns}/${f.proto.name}`;
+}
+
+function stackLines(trace: Trace): string[] {
+  const frames = trace.filter((f) => !INTERNAL_FILES.has(f.proto.file));
+  const lines = frames.map((f) => `    at ${frameName(f)} (${f.proto.file}:${frameLine(f)})`);
+  if (lines.length <= STACK_HEAD + STACK_TAIL + 1) return lines;
+  const cut = lines.length - STACK_HEAD - STACK_TAIL;
+  return [...lines.slice(0, STACK_HEAD), `    ... ${cut} more frames ...`, ...lines.slice(lines.length - STACK_TAIL)];
+}
+
+/**
+ * The one report of an uncaught error: `file:line:col: Kind: message`, the source line and a
+ * caret at the place the error was raised, then the Beagle stack innermost first. An error
+ * that reached this fiber through `await` is shown where its task raised it, with the task's
+ * stack, then the awaiting chain.
+ */
+export function errorReport(vm: VM, value: Value, fiberTrace: Trace | undefined, site?: Fiber["errorAt"]): string {
+  const origin = traceOfValue(value) ?? fiberTrace;
+  const top = origin?.find((f) => !INTERNAL_FILES.has(f.proto.file));
+  let out: string;
+  if (top) {
+    const file = top.proto.file;
+    const col = top.proto.cols[top.pc] || 1;
+    const src = vm.sources.get(file) ?? "";
+    out = withHint(
+      formatDiagnostic(file, src, frameLine(top), col, describeError(value)),
+      describeError(value),
+      vm,
+      file,
+      src,
+      frameLine(top),
+    );
+  } else if (site) {
     const file = site.proto.file;
     const line = site.proto.lines[site.pc] || site.proto.line;
-    const col = site.proto.cols[site.pc] || 1;
-    const src = vm.sources.get(file) ?? "";
-    printErr(formatDiagnostic(file, src, line, col, describeError(fiber.error)));
-  } else printErr(describeError(fiber.error));
+    out = formatDiagnostic(file, vm.sources.get(file) ?? "", line, site.proto.cols[site.pc] || 1, describeError(value));
+  } else out = describeError(value);
+  const lines = origin ? stackLines(origin) : [];
+  if (lines.length) out += "\n" + lines.join("\n");
+  if (origin && fiberTrace && origin !== fiberTrace) {
+    const awaiting = stackLines(fiberTrace);
+    if (awaiting.length) out += "\n  awaited by:\n" + awaiting.join("\n");
+  }
+  return out;
+}
+
+/** Print an uncaught error: one report on stderr (a thread's error also on stdout, as upstream). */
+export function reportUncaught(vm: VM, fiber: Fiber, prefix = "Uncaught exception:") {
+  if (prefix !== "Uncaught exception:") vm.write(`${prefix} ${formatValue(fiber.error, 0)}\n`);
+  vm.flush();
+  printErr(errorReport(vm, fiber.error, traceOfFiber(fiber), fiber.errorAt));
 }
 
 export function reportCompileError(e: BeagleSyntaxError, vm: VM | null, source: string) {
   const src = vm?.sources.get(e.file) ?? source;
-  printErr(formatDiagnostic(e.file, src, e.line, e.col, e.message));
+  let text = withHint(formatDiagnostic(e.file, src, e.line, e.col, e.message), e.message, vm, e.file, src, e.line);
+  const open = e instanceof CompileError ? null : unclosedBracket(src);
+  if (open && /expected|unexpected|end of (input|file)/i.test(e.message)) {
+    const where = formatDiagnostic(e.file, src, open.line, open.col, `note: this '${open.ch}' is never closed`);
+    text += `\n${where}`;
+  }
+  printErr(text);
+}
+
+/** What hints may look at, from a VM and the file the error is in. */
+export function hintContext(vm: VM | null, file: string, source: string): HintContext {
+  const types = () => {
+    const out: (StructType | EnumType)[] = [];
+    for (const ns of vm?.namespaces.values() ?? [])
+      for (const v of ns.vars.values())
+        if (v.value instanceof StructType || v.value instanceof EnumType) out.push(v.value);
+    return out;
+  };
+  return {
+    source,
+    *globals() {
+      if (!vm) return;
+      for (const v of vm.core.vars.keys()) if (!v.startsWith("__")) yield v;
+      for (const ns of vm.namespaces.values())
+        if (ns.name !== "beagle.core" && !ns.name.startsWith("beagle.")) for (const v of ns.vars.keys()) yield v;
+    },
+    *namespaces() {
+      for (const k of Object.keys(embeddedStdlib)) yield k.replace(/\.bg$/, "");
+      try {
+        for (const f of readdirSync(dirname(file))) if (f.endsWith(".bg")) yield f.slice(0, -3);
+      } catch {}
+    },
+    fieldsOf(name) {
+      for (const t of types())
+        if (t instanceof StructType && (t.name === name || t.displayName === name)) return t.fields;
+      return undefined;
+    },
+    variantsOf(name) {
+      for (const t of types()) if (t instanceof EnumType && t.name === name) return [...t.variants.keys()];
+      return undefined;
+    },
+  };
+}
+
+/** A diagnostic followed by a `hint:` line when one applies. */
+function withHint(text: string, message: string, vm: VM | null, file: string, source: string, line: number): string {
+  const hint = hintFor(message, hintContext(vm, file, source), sourceLine(source, line));
+  return hint ? `${text}\nhint: ${hint}` : text;
 }
 
 /**
@@ -104,12 +220,32 @@ export function runTask(vm: VM, fn: Value, args: Value[]): Fiber {
   return fiber;
 }
 
-export async function runFile(path: string, args: string[]): Promise<number> {
-  if (!path || !existsSync(path)) {
-    printErr(`beagle: cannot open ${path ?? "(no file given)"}`);
-    return 2;
+/** The program's text, or null after saying why it cannot be read (missing, a directory, no permission). */
+export function readProgram(path: string | undefined): string | null {
+  if (!path) {
+    printErr("beagle: no file given (usage: beagle FILE.bg [ARGS...]; beagle --help)");
+    return null;
   }
-  const source = readFileSync(path, "utf8");
+  try {
+    if (statSync(path).isDirectory()) {
+      printErr(`beagle: ${path} is a directory, not a Beagle file (to run its tests: beagle test ${path})`);
+      return null;
+    }
+    return stripBom(readFileSync(path, "utf8"));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    printErr(`beagle: cannot open ${path}: ${code === "ENOENT" ? "no such file" : (code ?? String(e))}`);
+    return null;
+  }
+}
+
+function stripBom(s: string): string {
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
+export async function runFile(path: string, args: string[]): Promise<number> {
+  const source = readProgram(path);
+  if (source === null) return 2;
   const noStd = /^\s*\/\/\s*no-std\b/m.test(source.split("\n").slice(0, 5).join("\n"));
   let rt: Runtime;
   try {
@@ -124,7 +260,8 @@ export async function runFile(path: string, args: string[]): Promise<number> {
   try {
     return await runProgram(rt, path, source, args);
   } finally {
-    // fds and pool workers are released on success, error and deadlock alike
+    // children, fds and pool workers are released on success, error and deadlock alike
+    rt.processes.shutdown();
     await rt.async.backend.close();
   }
 }
@@ -138,6 +275,17 @@ async function runProgram(rt: Runtime, path: string, source: string, args: strin
     if (e instanceof BeagleSyntaxError) {
       vm.flush();
       reportCompileError(e, vm, source);
+      return 1;
+    }
+    // the top-level code of a module this file `use`s threw
+    if (e instanceof BeagleThrow) {
+      vm.flush();
+      printErr(errorReport(vm, e.value, undefined));
+      return 1;
+    }
+    if (e instanceof BeagleRuntimeError) {
+      vm.flush();
+      printErr(`${path}: ${e.kind}: ${e.message}`);
       return 1;
     }
     throw e;
@@ -183,11 +331,8 @@ async function runProgram(rt: Runtime, path: string, source: string, args: strin
 }
 
 export async function disasmFile(path: string): Promise<number> {
-  if (!path || !existsSync(path)) {
-    printErr(`beagle: cannot open ${path ?? "(no file given)"}`);
-    return 2;
-  }
-  const source = readFileSync(path, "utf8");
+  const source = readProgram(path);
+  if (source === null) return 2;
   const { vm, loader } = createRuntime();
   try {
     vm.sources.set(path, source);

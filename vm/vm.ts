@@ -1,6 +1,6 @@
 // The VM: namespaces, the fiber scheduler, stdout, and conversions between
 // JS failures and Beagle error values.
-import { writeSync } from "node:fs";
+import { FLUSH_INTERVAL_MS, beforeBlocking, sliceBoundary, stdoutIsTty, writeAll } from "./stdout.ts";
 import type { FnProto } from "./bytecode.ts";
 import {
   Builtin,
@@ -76,6 +76,9 @@ export class VM {
   loader: import("./loader.ts").Loader | null = null;
   private outBuf: string[] = [];
   private outLen = 0;
+  /** on a terminal every write goes out at once; elsewhere at most FLUSH_INTERVAL_MS of running later */
+  private readonly outTty = stdoutIsTty();
+  private lastFlush = 0;
   private fallbackSystemError: EnumType;
 
   constructor() {
@@ -132,9 +135,10 @@ export class VM {
   /** Convert whatever a builtin or op threw into the Beagle value to throw. */
   errorToValue(e: unknown, frame: Frame | undefined, pc: number): Value {
     if (e instanceof BeagleThrow) return e.value;
-    // As upstream: the line of the function's header (top-level code: the failing line).
+    // The failing line, the one the uncaught-error report's caret points at (upstream gives the
+    // function header's line, which disagrees with its own report).
     const where = frame
-      ? `${frame.closure.proto.qualifiedName} (${frame.closure.proto.file}:${frame.closure.proto.line || frame.closure.proto.lines[pc]})`
+      ? `${frame.closure.proto.qualifiedName} (${frame.closure.proto.file}:${frame.closure.proto.lines[pc] || frame.closure.proto.line})`
       : "unknown";
     if (e instanceof BeagleRuntimeError) return this.systemError(e.kind, e.message, where);
     // eval (or a `use` it triggers) failed to compile: catchable like any runtime error
@@ -196,16 +200,26 @@ export class VM {
         if (fiber.state !== FiberState.Runnable) continue;
         this.current = fiber;
         const r = execute(this, fiber, TIME_SLICE);
-        if (r === RunResult.Yielded) this.runQueue.push(fiber);
+        if (r === RunResult.Yielded) {
+          this.runQueue.push(fiber);
+          this.sliceEnded();
+        }
         else if ((fiber.state as FiberState) === FiberState.Done) {
           onFiberDone?.(fiber);
           fiber.onDone?.(fiber);
         }
       }
-      if (this.parkedCount === 0) return;
+      if (this.parkedCount === 0) return beforeBlocking();
       this.flush();
+      beforeBlocking();
       if (!this.idleHook || !this.idleHook()) return;
     }
+  }
+
+  /** A fiber used up its time slice: act on a pending signal, flush output that has waited. */
+  private sliceEnded() {
+    sliceBoundary(() => this.flush());
+    if (this.outLen > 0 && performance.now() - this.lastFlush >= FLUSH_INTERVAL_MS) this.flush();
   }
 
   /**
@@ -263,10 +277,11 @@ export class VM {
   write(s: string) {
     this.outBuf.push(s);
     this.outLen += s.length;
-    if (this.outLen > 1 << 16) this.flush();
+    if (this.outTty || this.outLen > 1 << 16) this.flush();
   }
 
   flush() {
+    this.lastFlush = performance.now();
     if (this.outLen === 0 && this.outBuf.length === 0) return;
     const data = this.outBuf.join("");
     this.outBuf = [];
@@ -275,17 +290,4 @@ export class VM {
   }
 }
 
-/** Write everything, even to a pipe that accepts it piecewise. */
-export function writeAll(fd: number, data: string) {
-  let buf = Buffer.from(data);
-  while (buf.length) {
-    try {
-      const n = writeSync(fd, buf);
-      buf = buf.subarray(n);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
-      if ((e as NodeJS.ErrnoException).code === "EPIPE") return;
-      throw e;
-    }
-  }
-}
+export { writeAll };
