@@ -1,0 +1,681 @@
+// TCP and UDP for Beagle: the registered I/O operations (vm/async/io-ops.ts)
+// behind beagle.socket and beagle.udp, the `core/tcp-*`, `core/udp-*` and
+// event-loop builtins, and the `core/__bytes-*` helpers of vm/bytes.ts.
+//
+// A socket is known to Beagle by an Int id (never the fd: a stale id after
+// close fails cleanly instead of touching a reused fd). Each open socket is a
+// Conn holding its fd and the operations waiting on it; all waiters of one fd
+// share one poller watch whose interest is the union of theirs, so a task can
+// read while another writes on the same socket.
+//
+// Results: every operation completes with Result.Ok { value } or
+// Result.Err { error: Error.IO { message } }, the message in upstream's words
+// plus the errno ("Connect failed: Connection refused (ECONNREFUSED, os error
+// 111)"); beagle.socket throws the message in the task that asked, as upstream.
+//
+// Handlers: EventLoopHandler tries the call at once and parks on readiness
+// only on EAGAIN. BlockingHandler loops on poll(2) for the one fd.
+// ThreadedHandler uses the evented path too (see docs/networking.md: a
+// blocking recv on a pool worker would pin a worker per idle connection).
+import { ERRNO } from "../ffi/errno.ts";
+import { closeFd } from "../ffi/fd.ts";
+import {
+  NET,
+  acceptFd,
+  encodeAddr,
+  ipVersion,
+  peerName,
+  recvFd,
+  recvFromFd,
+  sendFd,
+  sendToFd,
+  shutdownFd,
+  sockName,
+  socketError,
+} from "../ffi/socket.ts";
+import {
+  EAGAIN,
+  bindUdp,
+  describeErrno,
+  listenTcp,
+  numericHosts,
+  setNoDelay,
+  startConnect,
+  waitFd,
+} from "../runtime/net/tcp.ts";
+import { resolveBlocking, resolveOffLoop } from "../runtime/net/resolver.ts";
+import { READABLE, WRITABLE } from "../runtime/poller.ts";
+import { eventLoopCreate, eventLoopRunOnce, eventLoopWake, type LoopHandle } from "../runtime/eventloop-builtins.ts";
+import { cpuCount } from "../runtime/cpu.ts";
+import { type Abort, type Complete, type FdReadiness, type IoContext, registerIoOp } from "./async/io-ops.ts";
+import { err, errorValue, ok } from "./core-types.ts";
+import { PersistentVector } from "./collections/vector.ts";
+import { typeError } from "./errors.ts";
+import type { Value } from "./values.ts";
+import { type VM, writeAll } from "./vm.ts";
+import {
+  byteAt,
+  byteConcat,
+  byteLength,
+  byteSlice,
+  bytesToString,
+  byteValues,
+  fromByteValues,
+  indexByte,
+  stringToBytes,
+} from "./bytes.ts";
+
+const EMFILE = ERRNO.EMFILE!;
+const ENFILE = ERRNO.ENFILE!;
+const ECONNABORTED = ERRNO.ECONNABORTED!;
+const EBADF = ERRNO.EBADF!;
+const EINVAL = ERRNO.EINVAL!;
+
+type Kind = "tcp" | "listener" | "udp";
+
+interface Waiter {
+  interest: number;
+  /** Try again now that the fd may be ready; `closed`: the socket was closed under it. */
+  fire(closed: boolean): void;
+}
+
+class Conn {
+  closed = false;
+  waiters: Waiter[] = [];
+  watchRelease: Abort | null = null;
+  watchInterest = 0;
+  io: IoContext | null = null;
+  constructor(
+    readonly id: number,
+    readonly fd: number,
+    readonly kind: Kind,
+    readonly v6: boolean,
+  ) {}
+}
+
+const conns = new Map<number, Conn>();
+let nextId = 1;
+
+function addConn(fd: number, kind: Kind, v6: boolean): Conn {
+  const c = new Conn(nextId++, fd, kind, v6);
+  conns.set(c.id, c);
+  return c;
+}
+
+/** Open sockets (leak checks in tests). */
+export function openSocketCount(): number {
+  return conns.size;
+}
+
+function ioError(message: string): Value {
+  return err(errorValue("IO", { message }));
+}
+
+function fail(what: string, e: number): Value {
+  return ioError(`${what} failed: ${describeErrno(e)}`);
+}
+
+function lookup(id: Value, kind: Kind): Conn | null {
+  const c = typeof id === "number" ? conns.get(id) : undefined;
+  if (!c || c.closed || c.kind !== kind) return null;
+  return c;
+}
+
+function closedError(what: string): Value {
+  return ioError(`${what} failed: socket is closed (EBADF, os error ${EBADF})`);
+}
+
+// ------------------------------------------------------------------ readiness
+
+function syncWatch(c: Conn): void {
+  let want = 0;
+  for (const w of c.waiters) want |= w.interest;
+  if (want === c.watchInterest) return;
+  if (c.watchRelease) {
+    c.watchRelease();
+    c.watchRelease = null;
+  }
+  c.watchInterest = want;
+  if (want !== 0) c.watchRelease = c.io!.watchFd(c.fd, want, (ev) => dispatch(c, ev));
+}
+
+function dispatch(c: Conn, ev: FdReadiness): void {
+  const any = ev.hangup || ev.error;
+  for (const w of c.waiters.slice()) {
+    if (any || (w.interest & READABLE && ev.readable) || (w.interest & WRITABLE && ev.writable)) w.fire(false);
+  }
+  if (!c.closed) syncWatch(c);
+}
+
+/** Park `fire` until `c` is ready for `interest`; the result removes the waiter. */
+function await_(c: Conn, io: IoContext, interest: number, fire: (closed: boolean) => void): Abort {
+  c.io = io;
+  const w: Waiter = { interest, fire };
+  c.waiters.push(w);
+  syncWatch(c);
+  return () => {
+    const i = c.waiters.indexOf(w);
+    if (i < 0) return;
+    c.waiters.splice(i, 1);
+    if (!c.closed) syncWatch(c);
+  };
+}
+
+/**
+ * The evented shape shared by every operation: `attempt()` does the call and
+ * returns a result, or undefined on EAGAIN (then wait for `interest` and retry).
+ */
+function evented(
+  c: Conn,
+  io: IoContext,
+  interest: number,
+  what: string,
+  attempt: () => Value | undefined,
+  complete: Complete,
+): Abort {
+  const first = attempt();
+  if (first !== undefined) {
+    complete(first);
+    return () => {};
+  }
+  const stop = await_(c, io, interest, (closed) => {
+    const r = closed ? closedError(what) : attempt();
+    if (r === undefined) return;
+    stop();
+    complete(r);
+  });
+  return stop;
+}
+
+/** The blocking shape: retry `attempt` after poll(2) says the fd is ready. */
+function blocking(c: Conn, interest: number, attempt: () => Value | undefined): Value {
+  for (;;) {
+    const r = attempt();
+    if (r !== undefined) return r;
+    waitFd(c.fd, interest);
+  }
+}
+
+// ------------------------------------------------------------------ attempts
+
+let scratch = new Uint8Array(64 * 1024);
+function scratchOf(n: number): Uint8Array {
+  if (scratch.length < n) scratch = new Uint8Array(Math.min(n, 16 * 1024 * 1024));
+  return scratch;
+}
+
+function readCount(n: Value): number {
+  const k = typeof n === "number" ? n : Number(n);
+  if (!Number.isInteger(k) || k < 1) typeError(`socket read size must be a positive Int, got ${String(n)}`);
+  return k;
+}
+
+function readAttempt(c: Conn, n: number): () => Value | undefined {
+  return () => {
+    if (c.closed) return closedError("Read");
+    const buf = scratchOf(n);
+    const r = recvFd(c.fd, buf, Math.min(n, buf.length));
+    if (r >= 0) return ok(bytesToString(buf.subarray(0, r)));
+    if (r === -EAGAIN) return undefined;
+    return fail("Read", -r);
+  };
+}
+
+function dataBytes(data: Value): Uint8Array {
+  if (typeof data !== "string") typeError(`socket write expects a String, got ${data === null ? "null" : typeof data}`);
+  return stringToBytes(data);
+}
+
+function writeAttempt(c: Conn, bytes: Uint8Array): () => Value | undefined {
+  let off = 0;
+  return () => {
+    if (c.closed) return closedError("Write");
+    while (off < bytes.length) {
+      const r = sendFd(c.fd, bytes.subarray(off));
+      if (r > 0) off += r;
+      else if (r === -EAGAIN) return undefined;
+      else return fail("Write", -r);
+    }
+    return ok(bytes.length);
+  };
+}
+
+function acceptAttempt(l: Conn): () => Value | undefined {
+  return () => {
+    if (l.closed) return closedError("Accept");
+    for (;;) {
+      const fd = acceptFd(l.fd);
+      if (fd >= 0) {
+        setNoDelay(fd);
+        return ok(addConn(fd, "tcp", l.v6).id);
+      }
+      if (fd === -EAGAIN) return undefined;
+      if (fd === -ECONNABORTED) continue; // the client gave up before we took it
+      return fail("Accept", -fd);
+    }
+  };
+}
+
+/** Bytes of the largest datagram we can receive (UDP over IPv4/IPv6 without jumbograms). */
+const MAX_DATAGRAM = 65536;
+
+function recvFromAttempt(c: Conn, n: number): () => Value | undefined {
+  return () => {
+    if (c.closed) return closedError("Receive");
+    const buf = scratchOf(MAX_DATAGRAM);
+    const [r, from] = recvFromFd(c.fd, buf, MAX_DATAGRAM);
+    if (r >= 0) {
+      const keep = Math.min(r, n);
+      const data = bytesToString(buf.subarray(0, keep));
+      return ok(PersistentVector.from([data, from!.host, from!.port, r > n, r]));
+    }
+    if (r === -EAGAIN) return undefined;
+    return fail("Receive", -r);
+  };
+}
+
+function sendToAttempt(c: Conn, bytes: Uint8Array, addr: Uint8Array): () => Value | undefined {
+  return () => {
+    if (c.closed) return closedError("Send");
+    const r = sendToFd(c.fd, bytes, addr);
+    if (r >= 0) return ok(r);
+    if (r === -EAGAIN) return undefined;
+    return fail("Send", -r);
+  };
+}
+
+// ------------------------------------------------------------------ connect
+
+/** Connect to the first of `hosts` that accepts; `done` gets ok(id) or the last error. */
+function connectHosts(hosts: string[], port: number, io: IoContext, done: Complete): Abort {
+  let i = 0;
+  let lastErr = ERRNO.ECONNREFUSED!;
+  let stop: Abort = () => {};
+  let over = false;
+  const next = (): void => {
+    while (!over && i < hosts.length) {
+      const host = hosts[i++]!;
+      const s = startConnect(host, port);
+      if (s.fd < 0) {
+        lastErr = -s.fd;
+        continue;
+      }
+      const c = addConn(s.fd, "tcp", ipVersion(host) === 6);
+      const finish = (): boolean => {
+        const e = socketError(c.fd);
+        if (e === 0) {
+          setNoDelay(c.fd);
+          over = true;
+          done(ok(c.id));
+          return true;
+        }
+        lastErr = e;
+        closeConn(c);
+        return false;
+      };
+      if (!s.pending) {
+        if (finish()) return;
+        continue;
+      }
+      const release = await_(c, io, WRITABLE, () => {
+        release();
+        if (!finish()) next();
+      });
+      stop = () => {
+        release();
+        closeConn(c);
+      };
+      return;
+    }
+    if (!over) {
+      over = true;
+      done(fail("Connect", lastErr));
+    }
+  };
+  next();
+  return () => {
+    if (over) return;
+    over = true;
+    stop();
+  };
+}
+
+function connectBlocking(host: string, port: number): Value {
+  const hosts = numericHosts(host) ?? resolveBlocking(host);
+  if (typeof hosts === "string") return ioError(`Connect failed: ${hosts}`);
+  let lastErr = ERRNO.ECONNREFUSED!;
+  for (const h of hosts) {
+    const s = startConnect(h, port);
+    if (s.fd < 0) {
+      lastErr = -s.fd;
+      continue;
+    }
+    const c = addConn(s.fd, "tcp", ipVersion(h) === 6);
+    if (s.pending) waitFd(c.fd, WRITABLE);
+    const e = socketError(c.fd);
+    if (e === 0) {
+      setNoDelay(c.fd);
+      return ok(c.id);
+    }
+    lastErr = e;
+    closeConn(c);
+  }
+  return fail("Connect", lastErr);
+}
+
+function portOf(p: Value): number {
+  const n = typeof p === "number" ? p : Number(p);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) typeError(`port must be an Int 0..65535, got ${String(p)}`);
+  return n;
+}
+
+// ------------------------------------------------------------------ close
+
+function closeConn(c: Conn): void {
+  if (c.closed) return;
+  c.closed = true;
+  conns.delete(c.id);
+  if (c.watchRelease) {
+    c.watchRelease();
+    c.watchRelease = null;
+  }
+  c.watchInterest = 0;
+  const ws = c.waiters;
+  c.waiters = [];
+  for (const w of ws) w.fire(true);
+  closeFd(c.fd);
+}
+
+// ------------------------------------------------------------------ registration
+
+function conn(id: Value, kind: Kind): Conn | null {
+  return lookup(id, kind);
+}
+
+registerIoOp("tcp-connect", {
+  blocking: ([host, port]) => connectBlocking(String(host), portOf(port ?? null)),
+  evented: ([host, port], complete, io) => {
+    const p = portOf(port ?? null);
+    const hosts = numericHosts(String(host));
+    if (hosts) return connectHosts(hosts, p, io, complete);
+    let stop: Abort | null = null;
+    let over = false;
+    const cancelLookup = resolveOffLoop(String(host), io, (r) => {
+      if (over) return;
+      if (typeof r === "string") {
+        over = true;
+        complete(ioError(`Connect failed: ${r}`));
+      } else stop = connectHosts(r, p, io, complete);
+    });
+    return () => {
+      over = true;
+      cancelLookup();
+      stop?.();
+    };
+  },
+});
+
+registerIoOp("tcp-accept", {
+  blocking: ([id]) => {
+    const l = conn(id ?? null, "listener");
+    return l ? blocking(l, READABLE, acceptAttempt(l)) : closedError("Accept");
+  },
+  evented: ([id], complete, io) => {
+    const l = conn(id ?? null, "listener");
+    if (!l) {
+      complete(closedError("Accept"));
+      return () => {};
+    }
+    return evented(l, io, READABLE, "Accept", acceptAttempt(l), complete);
+  },
+});
+
+registerIoOp("tcp-read", {
+  blocking: ([id, n]) => {
+    const c = conn(id ?? null, "tcp");
+    return c ? blocking(c, READABLE, readAttempt(c, readCount(n ?? null))) : closedError("Read");
+  },
+  evented: ([id, n], complete, io) => {
+    const c = conn(id ?? null, "tcp");
+    if (!c) {
+      complete(closedError("Read"));
+      return () => {};
+    }
+    return evented(c, io, READABLE, "Read", readAttempt(c, readCount(n ?? null)), complete);
+  },
+});
+
+registerIoOp("tcp-write", {
+  blocking: ([id, data]) => {
+    const c = conn(id ?? null, "tcp");
+    return c ? blocking(c, WRITABLE, writeAttempt(c, dataBytes(data ?? null))) : closedError("Write");
+  },
+  evented: ([id, data], complete, io) => {
+    const c = conn(id ?? null, "tcp");
+    if (!c) {
+      complete(closedError("Write"));
+      return () => {};
+    }
+    return evented(c, io, WRITABLE, "Write", writeAttempt(c, dataBytes(data ?? null)), complete);
+  },
+});
+
+function udpTarget(c: Conn, host: Value, port: Value): Uint8Array | string {
+  let h = String(host);
+  const hosts = numericHosts(h);
+  if (!hosts) return `Send failed: host must be a numeric address or localhost, got ${h}`;
+  h = c.v6
+    ? (hosts.find((x) => ipVersion(x) === 6) ?? `::ffff:${hosts[0]}`)
+    : (hosts.find((x) => ipVersion(x) === 4) ?? "");
+  const a = encodeAddr(h, portOf(port));
+  if (!a) return `Send failed: ${String(host)} is not reachable from this socket's address family (EAFNOSUPPORT)`;
+  return a.buf;
+}
+
+registerIoOp("udp-send-to", {
+  blocking: ([id, data, host, port]) => {
+    const c = conn(id ?? null, "udp");
+    if (!c) return closedError("Send");
+    const addr = udpTarget(c, host ?? null, port ?? null);
+    if (typeof addr === "string") return ioError(addr);
+    return blocking(c, WRITABLE, sendToAttempt(c, dataBytes(data ?? null), addr));
+  },
+  evented: ([id, data, host, port], complete, io) => {
+    const c = conn(id ?? null, "udp");
+    const addr = c ? udpTarget(c, host ?? null, port ?? null) : "";
+    if (!c || typeof addr === "string") {
+      complete(c ? ioError(addr as string) : closedError("Send"));
+      return () => {};
+    }
+    return evented(c, io, WRITABLE, "Send", sendToAttempt(c, dataBytes(data ?? null), addr), complete);
+  },
+});
+
+registerIoOp("udp-recv-from", {
+  blocking: ([id, n]) => {
+    const c = conn(id ?? null, "udp");
+    return c ? blocking(c, READABLE, recvFromAttempt(c, readCount(n ?? null))) : closedError("Receive");
+  },
+  evented: ([id, n], complete, io) => {
+    const c = conn(id ?? null, "udp");
+    if (!c) {
+      complete(closedError("Receive"));
+      return () => {};
+    }
+    return evented(c, io, READABLE, "Receive", recvFromAttempt(c, readCount(n ?? null)), complete);
+  },
+});
+
+// ------------------------------------------------------------------ builtins
+
+const loops = new Map<number, LoopHandle>();
+let nextLoop = 1;
+
+function listenHost(host: Value): string | null {
+  const hosts = numericHosts(String(host));
+  if (hosts) return hosts[0]!;
+  const r = resolveBlocking(String(host));
+  return typeof r === "string" ? null : (r[0] ?? null);
+}
+
+function addressVector(a: ReturnType<typeof sockName>): Value {
+  if (typeof a === "number") return null;
+  return PersistentVector.from([a.host, a.port]);
+}
+
+function anyConn(id: Value): Conn | null {
+  const c = typeof id === "number" ? conns.get(id) : undefined;
+  return c && !c.closed ? c : null;
+}
+
+/** Define the net builtins in beagle.core. */
+export function installNet(vm: VM): void {
+  const def = (name: string, fn: (...args: Value[]) => Value) => vm.defineBuiltin("beagle.core", name, fn);
+
+  // -- event loops (upstream's phase 2 names; our scheduler drives its own loop)
+  const create = (pool: Value) => {
+    const n = typeof pool === "number" && pool > 0 ? pool : undefined;
+    const id = nextLoop++;
+    loops.set(id, eventLoopCreate({ poolSize: n }));
+    return id;
+  };
+  def("event-loop-create", create);
+  def("event-loop-create-threaded", create);
+  def("event-loop-run-once", (id, ms) => {
+    const h = loops.get(id as number);
+    return h ? eventLoopRunOnce(h, typeof ms === "number" ? ms : 0) : -1;
+  });
+  def("event-loop-wake", (id) => {
+    const h = loops.get(id as number);
+    if (!h) return -1;
+    eventLoopWake(h);
+    return 1;
+  });
+  def("event-loop-destroy", (id) => {
+    const h = loops.get(id as number);
+    if (!h) return -1;
+    loops.delete(id as number);
+    void h.loop.close();
+    return 1;
+  });
+  def("get-cpu-count", () => cpuCount());
+
+  // -- TCP (synchronous parts; the waiting parts are the io ops above)
+  def("tcp-listen", (_loop, host, port, backlog) => tcpListen(host, port, backlog, false));
+  def("tcp-listen-reuse-port", (_loop, host, port, backlog) => tcpListen(host, port, backlog, true));
+  def("tcp-close", (_loop, id) => {
+    const c = anyConn(id);
+    if (!c || c.kind !== "tcp") return -1;
+    closeConn(c);
+    return 1;
+  });
+  def("tcp-close-listener", (_loop, id) => {
+    const c = anyConn(id);
+    if (!c || c.kind !== "listener") return -1;
+    closeConn(c);
+    return 1;
+  });
+  // shutdown(2): how = "read" | "write" | "both"; 1, or -errno
+  def("tcp-shutdown", (_loop, id, how) => {
+    const c = anyConn(id);
+    if (!c || c.kind !== "tcp") return -EBADF;
+    const h = how === "read" ? NET.SHUT_RD : how === "both" ? NET.SHUT_RDWR : NET.SHUT_WR;
+    const r = shutdownFd(c.fd, h);
+    return r < 0 ? r : 1;
+  });
+  // Ready-I/O fast paths (upstream's): data, "" at EOF, or false = park (not ready, or an error the op reports)
+  def("tcp-try-read", (_loop, id, n) => {
+    const c = lookup(id, "tcp");
+    if (!c || c.waiters.length > 0) return false;
+    const k = readCount(n);
+    const buf = scratchOf(k);
+    const r = recvFd(c.fd, buf, Math.min(k, buf.length));
+    return r >= 0 ? bytesToString(buf.subarray(0, r)) : false;
+  });
+  // true: all sent; false: nothing sent (park); Int: bytes sent, send the rest with the io op
+  def("tcp-try-write", (_loop, id, data) => {
+    const c = lookup(id, "tcp");
+    if (!c || c.waiters.length > 0) return false;
+    const bytes = dataBytes(data);
+    if (bytes.length === 0) return true;
+    const r = sendFd(c.fd, bytes);
+    if (r === bytes.length) return true;
+    return r > 0 ? r : false;
+  });
+  def("tcp-local-address", (_loop, id) => {
+    const c = anyConn(id);
+    return c ? addressVector(sockName(c.fd)) : null;
+  });
+  def("tcp-peer-address", (_loop, id) => {
+    const c = anyConn(id);
+    return c ? addressVector(peerName(c.fd)) : null;
+  });
+  def("__net-open-sockets", () => conns.size);
+  def("__net-report", (msg) => {
+    vm.flush();
+    writeAll(2, `${String(msg)}\n`);
+    return null;
+  });
+  def("__net-strerror", (e) => describeErrno(Math.abs(Number(e))));
+
+  // -- UDP
+  def("udp-bind", (_loop, host, port) => {
+    const h = listenHost(host);
+    if (h === null) return -EINVAL;
+    const fd = bindUdp(h, portOf(port));
+    if (fd < 0) return fd;
+    return addConn(fd, "udp", ipVersion(h) === 6).id;
+  });
+  def("udp-close", (_loop, id) => {
+    const c = anyConn(id);
+    if (!c || c.kind !== "udp") return -1;
+    closeConn(c);
+    return 1;
+  });
+
+  // -- bytes in strings (vm/bytes.ts)
+  const str = (s: Value, who: string): string => {
+    if (typeof s !== "string") typeError(`${who} expects a String`);
+    return s;
+  };
+  const int = (v: Value, d: number): number =>
+    typeof v === "number" ? v : v === null || v === undefined ? d : Number(v);
+  def("__bytes-length", (s) => byteLength(str(s, "byte-length")));
+  def("__bytes-slice", (s, a, b) =>
+    byteSlice(str(s, "byte-slice"), int(a, 0), b === null || b === undefined ? undefined : int(b, 0)),
+  );
+  def("__bytes-at", (s, i) => byteAt(str(s, "byte-at"), int(i, 0)));
+  def("__bytes-index", (s, b, from) => indexByte(str(s, "index-byte"), int(b, 0), int(from, 0)));
+  def("__bytes-concat", (a, b) => byteConcat(str(a, "byte-concat"), str(b, "byte-concat")));
+  def("__bytes-join", (v) => {
+    if (!(v instanceof PersistentVector)) typeError("byte-join expects a vector of Strings");
+    const parts = v.toArray().map((x) => str(x, "byte-join"));
+    if (parts.every((x) => x.isWellFormed())) return parts.join("");
+    const bytes = parts.map(stringToBytes);
+    const all = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+    let o = 0;
+    for (const b of bytes) {
+      all.set(b, o);
+      o += b.length;
+    }
+    return bytesToString(all);
+  });
+  def("__bytes-values", (s) => PersistentVector.from(byteValues(str(s, "bytes"))));
+  def("__bytes-from-values", (v) => {
+    if (!(v instanceof PersistentVector)) typeError("bytes->string expects a vector of Ints 0..255");
+    return fromByteValues(v.toArray().map((x) => Number(x) & 0xff));
+  });
+}
+
+function tcpListen(host: Value, port: Value, backlog: Value, reusePort: boolean): number {
+  const h = listenHost(host);
+  if (h === null) return -EINVAL;
+  const fd = listenTcp(h, portOf(port), {
+    backlog: typeof backlog === "number" && backlog > 0 ? backlog : 1024,
+    reusePort,
+  });
+  if (fd < 0) return fd;
+  return addConn(fd, "listener", ipVersion(h) === 6).id;
+}
+
+export { EMFILE, ENFILE };
