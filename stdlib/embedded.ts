@@ -25,6 +25,7 @@ import stats from "./beagle.stats.bg" with { type: "text" };
 import mathx from "./beagle.mathx.bg" with { type: "text" };
 import ansi from "./beagle.ansi.bg" with { type: "text" };
 import priorityqueue from "./beagle.priorityqueue.bg" with { type: "text" };
+import csv from "./beagle.csv.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -49,4 +50,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.mathx.bg": mathx,
   "beagle.ansi.bg": ansi,
   "beagle.priorityqueue.bg": priorityqueue,
+  "beagle.csv.bg": csv,
 };
