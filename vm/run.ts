@@ -26,7 +26,6 @@ import { parseProgram } from "../compiler/parser.ts";
 import { CodeGen, CompileError } from "../compiler/codegen.ts";
 import { installAsync, type AsyncRuntime } from "./async/runtime.ts";
 import { installNet } from "./net-ops.ts";
-import { installNet } from "./net-ops.ts";
 import { installProcess } from "./process.ts";
 import type { ProcessTable } from "../runtime/process/table.ts";
 
@@ -54,7 +53,6 @@ export function createRuntime(opts: { noStd?: boolean } = {}): Runtime {
   loader.markLoaded("beagle.core");
   loader.loadStdlib("beagle.effect");
   const async = installAsync(vm);
-  installNet(vm);
   installNet(vm);
   const processes = installProcess(vm, async);
   if (!opts.noStd) loader.loadStdlib("beagle.async");
