@@ -26,6 +26,7 @@ import mathx from "./beagle.mathx.bg" with { type: "text" };
 import ansi from "./beagle.ansi.bg" with { type: "text" };
 import priorityqueue from "./beagle.priorityqueue.bg" with { type: "text" };
 import csv from "./beagle.csv.bg" with { type: "text" };
+import ini from "./beagle.ini.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -51,4 +52,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.ansi.bg": ansi,
   "beagle.priorityqueue.bg": priorityqueue,
   "beagle.csv.bg": csv,
+  "beagle.ini.bg": ini,
 };
