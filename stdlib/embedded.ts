@@ -27,6 +27,7 @@ import ansi from "./beagle.ansi.bg" with { type: "text" };
 import priorityqueue from "./beagle.priorityqueue.bg" with { type: "text" };
 import csv from "./beagle.csv.bg" with { type: "text" };
 import ini from "./beagle.ini.bg" with { type: "text" };
+import textwrap from "./beagle.textwrap.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -53,4 +54,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.priorityqueue.bg": priorityqueue,
   "beagle.csv.bg": csv,
   "beagle.ini.bg": ini,
+  "beagle.textwrap.bg": textwrap,
 };
