@@ -28,6 +28,7 @@ import priorityqueue from "./beagle.priorityqueue.bg" with { type: "text" };
 import csv from "./beagle.csv.bg" with { type: "text" };
 import ini from "./beagle.ini.bg" with { type: "text" };
 import textwrap from "./beagle.textwrap.bg" with { type: "text" };
+import semver from "./beagle.semver.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -55,4 +56,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.csv.bg": csv,
   "beagle.ini.bg": ini,
   "beagle.textwrap.bg": textwrap,
+  "beagle.semver.bg": semver,
 };
