@@ -251,6 +251,12 @@ export class FnProto {
   line = 0;
   /** set while the body is not compiled yet: compiles it into this proto */
   lazy: (() => void) | null = null;
+  /** the compiled (JIT) version of this function, once it is hot and compilable (vm/jit) */
+  jit: import("./jit/runtime.ts").JitFn | null = null;
+  /** calls and backward jumps counted towards compilation; negative once compilation was refused */
+  hot = 0;
+  /** for the JIT: operand-stack depth before each instruction */
+  jitDepths: Int32Array | null = null;
   constructor(
     readonly name: string,
     readonly ns: string,

@@ -38,6 +38,8 @@ import {
 import type { VM } from "./vm.ts";
 import { IterBase, makeIterator } from "./iterate.ts";
 import { typeKeyOf, typeNameOf } from "./types.ts";
+import { jitCompile, jitThreshold } from "./jit/compile.ts";
+import { DEOPT, enterJit, enterJitAt, hasPendingError, jitState, landDeopt, takePendingError } from "./jit/runtime.ts";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -86,7 +88,7 @@ export function resumeContinuation(fiber: Fiber, k: Continuation, v: Value) {
  * float (1.0, or a literal like 2.0) with a number or another box is plain
  * float arithmetic, done here; the rest (bigint Ints, type errors) goes to arith().
  */
-function arithBoxed(op: ArithOp, a: Value, b: Value): Value {
+export function arithBoxed(op: ArithOp, a: Value, b: Value): Value {
   const x = typeof a === "number" ? a : a instanceof BFloat ? a.v : undefined;
   const y = typeof b === "number" ? b : b instanceof BFloat ? b.v : undefined;
   // two plain Ints (a division by zero) and everything that is not a number: the general path
@@ -113,7 +115,7 @@ function arithBoxed(op: ArithOp, a: Value, b: Value): Value {
 }
 
 /** <, <=, >, >= when the operands are not two plain numbers: boxed floats here, the rest in compareSlow. */
-function compareBoxed(a: Value, b: Value): number {
+export function compareBoxed(a: Value, b: Value): number {
   const x = typeof a === "number" ? a : a instanceof BFloat ? a.v : undefined;
   const y = typeof b === "number" ? b : b instanceof BFloat ? b.v : undefined;
   if (x === undefined || y === undefined) return compareSlow(a, b);
@@ -192,7 +194,7 @@ function acceptsArity(fn: Value, n: number): boolean {
 }
 
 /** The implementation of `pm` for a call with first argument `self` and `argc` arguments, or undefined if none. */
-function findImpl(pm: ProtocolMethod, self: Value, argc: number): Value {
+export function findImpl(pm: ProtocolMethod, self: Value, argc: number): Value {
   let impl =
     pm.impls.get(typeKeyOf(self)) ??
     (self instanceof Struct && self.type.enumType ? pm.impls.get(self.type) : undefined) ??
@@ -283,7 +285,7 @@ function pushBoundary(fiber: Fiber, thunk: Value, kind: FrameKind, tag: Value, d
 }
 
 /** Ops that leave one input on the stack (to be replaced by the result) when they throw. */
-function inputsLeftOnThrow(op: Op): number {
+export function inputsLeftOnThrow(op: Op): number {
   switch (op) {
     case Op.Add:
     case Op.Sub:
@@ -321,7 +323,7 @@ function inputsLeftOnThrow(op: Op): number {
  * collections (whose elements may format themselves), and any value whose type
  * has a Format impl. Other values print the same either way, so skip the call.
  */
-function formatsItself(vm: VM, v: Value): boolean {
+export function formatsItself(vm: VM, v: Value): boolean {
   if (v instanceof Struct || v instanceof PersistentVector || v instanceof PersistentMap || v instanceof PersistentSet)
     return true;
   const format = vm.core.vars.get("format")?.value;
@@ -358,14 +360,14 @@ function nonLocalTarget(frames: Frame[], closure: Closure, label: Label | null):
   return -1;
 }
 
-function undefinedVar(v: Var): never {
+export function undefinedVar(v: Var): never {
   runtimeError(
     "RuntimeError",
     `Undefined variable: ${v.ns === "beagle.core" || v.ns === "main" ? "" : v.ns + "/"}${v.name}`,
   );
 }
 
-function getField(obj: Value, name: string, proto: FnProto, at: number): Value {
+export function getField(obj: Value, name: string, proto: FnProto, at: number): Value {
   if (obj instanceof Struct) {
     const slot = obj.type.slots.get(name);
     if (slot === undefined) runtimeError("FieldError", `Field '${name}' does not exist on ${obj.type.displayName}`);
@@ -379,7 +381,7 @@ function getField(obj: Value, name: string, proto: FnProto, at: number): Value {
   typeError(`Cannot access property '${name}' on ${typeNameOf(obj)}`);
 }
 
-function setField(obj: Value, name: string, value: Value, proto: FnProto, at: number) {
+export function setField(obj: Value, name: string, value: Value, proto: FnProto, at: number) {
   if (obj instanceof Struct) {
     const slot = obj.type.slots.get(name);
     if (slot === undefined) runtimeError("FieldError", `Field '${name}' does not exist on ${obj.type.displayName}`);
@@ -396,7 +398,7 @@ function setField(obj: Value, name: string, value: Value, proto: FnProto, at: nu
 }
 
 /** Fast `get(obj, idx)` for built-in collections; undefined means "ask the protocol". */
-function fastIndex(obj: Value, idx: Value): Value {
+export function fastIndex(obj: Value, idx: Value): Value {
   if (obj instanceof PersistentVector) {
     if (typeof idx === "number") {
       const v = obj.get(idx);
@@ -413,7 +415,7 @@ function fastIndex(obj: Value, idx: Value): Value {
   return undefined;
 }
 
-function concatError(v: Value): never {
+export function concatError(v: Value): never {
   typeError(`Expected string, got ${typeNameOf(v)}`);
 }
 
@@ -444,6 +446,12 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
     pc = frame.pc;
     sp = frame.sp;
     try {
+      if (hasPendingError()) {
+        // compiled code failed at errPc of the frame it handed over: fail there as the interpreter would
+        opPc = jitState.errPc;
+        sp += inputsLeftOnThrow(code[opPc] as Op);
+        throw takePendingError();
+      }
       for (;;) {
         opPc = pc;
         switch (code[pc++] as Op) {
@@ -523,6 +531,24 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               frame.pc = pc;
               frame.sp = sp;
               return RunResult.Yielded;
+            }
+            if (
+              t < pc &&
+              frame.kind === FrameKind.Normal &&
+              (proto.jit !== null || (++proto.hot >= jitThreshold && jitCompile(proto, vm)))
+            ) {
+              // a hot loop: the rest of this call runs compiled (on-stack replacement)
+              frame.sp = sp;
+              const r = enterJitAt(closure, regs, t, budget);
+              budget = jitState.left;
+              frames.pop();
+              if (r === DEOPT) landDeopt(frames);
+              else if (frames.length === 0) {
+                fiber.result = r;
+                fiber.state = FiberState.Done;
+                return RunResult.Done;
+              } else deliver(fiber, r);
+              continue reload;
             }
             pc = t;
             break;
@@ -725,6 +751,32 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
                 return RunResult.Yielded;
               }
               const p = fn.proto;
+              if (p.jit !== null || (++p.hot >= jitThreshold && jitCompile(p, vm))) {
+                // compiled: it runs on the JS stack and returns its value, or hands back its frames
+                const base = sp - argc;
+                const r = enterJit(fn, regs, base, argc, budget);
+                budget = jitState.left;
+                sp = base - 1;
+                if (isTail) {
+                  // a tail call: this frame is done either way
+                  frames.pop();
+                  if (r === DEOPT) landDeopt(frames);
+                  else if (frames.length === 0) {
+                    fiber.result = r;
+                    fiber.state = FiberState.Done;
+                    return RunResult.Done;
+                  } else deliver(fiber, r);
+                  continue reload;
+                }
+                if (r !== DEOPT) {
+                  regs[sp++] = r;
+                  break;
+                }
+                frame.pc = pc;
+                frame.sp = sp;
+                landDeopt(frames);
+                continue reload;
+              }
               const nregs = new Array(p.nlocals + p.maxStack);
               const base = sp - argc;
               for (let i = 0; i < argc; i++) nregs[i] = regs[base + i];

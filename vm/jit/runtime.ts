@@ -1,0 +1,236 @@
+// Runtime support for compiled (JIT) functions: the deoptimisation protocol and
+// the helpers generated code calls for everything off its fast paths.
+//
+// A compiled function runs synchronously on the JS stack. Whenever it meets
+// something only the interpreter can do (a call to a function that is not
+// compiled, an intrinsic that may park, perform/shift/throw, the preemption
+// countdown running out, the JS depth limit, an error), it *deoptimises*: it
+// builds the interpreter Frame it would have had at that point, appends it to
+// `jitState.pending` and returns DEOPT. Each compiled caller on the JS stack
+// does the same for itself (its frame waits for the callee's result, exactly
+// like an interpreter frame after a Call), so when DEOPT reaches the
+// interpreter, `pending` holds the whole chain innermost-first and the
+// interpreter carries on from there. Compiled code therefore never holds state
+// the interpreter cannot see at a point where a continuation could be captured.
+import { ArithOp, arith } from "../arith.ts";
+import { Op, operandCount } from "../bytecode.ts";
+import { type Closure, Frame, MultiFn, ProtocolMethod } from "../objects.ts";
+import { PersistentMap } from "../collections/map.ts";
+import { BFloat, type Value } from "../values.ts";
+import { findImpl, inputsLeftOnThrow } from "../interp.ts";
+import { runtimeError, typeError } from "../errors.ts";
+import { formatValue } from "../print.ts";
+import { typeNameOf } from "../types.ts";
+
+/** Returned by a compiled function that handed its work back to the interpreter. */
+export const DEOPT: unique symbol = Symbol("deopt");
+const NO_ERROR: unique symbol = Symbol("no-error");
+
+/**
+ * A compiled function: (depth, closure, entryRegs, entryPc, ...args). With
+ * entryRegs null it starts at pc 0 with the arguments; otherwise it enters at
+ * entryPc (a loop head) with the locals and operand stack of an interpreter frame.
+ */
+export type JitFn = (depth: number, closure: Closure, regs: Value[] | null, pc: number, ...args: Value[]) => Value;
+
+export const jitState = {
+  /** frames of deoptimised compiled calls, innermost first */
+  pending: [] as Frame[],
+  /** preemption countdown shared with the interpreter's budget (calls and backward jumps) */
+  fuel: 0,
+  /** the fuel left when compiled code returned to the interpreter */
+  left: 0,
+  /** an error raised in compiled code, to be raised again by the interpreter at errPc of the top pending frame */
+  err: NO_ERROR as unknown,
+  errPc: 0,
+};
+
+export function hasPendingError(): boolean {
+  return jitState.err !== NO_ERROR;
+}
+
+export function takePendingError(): unknown {
+  const e = jitState.err;
+  jitState.err = NO_ERROR;
+  return e;
+}
+
+/** Hand the current call back to the interpreter: its frame resumes at `pc` with `sp` values. */
+export function deopt(c: Closure, pc: number, sp: number, regs: Value[]): typeof DEOPT {
+  const f = new Frame(c, regs);
+  f.pc = pc;
+  f.sp = sp;
+  jitState.pending.push(f);
+  return DEOPT;
+}
+
+/**
+ * An error escaped an operation at `opPc`: build the frame exactly as the
+ * interpreter leaves it when that operation throws, and record the error.
+ * `depths` gives the operand-stack depth before each instruction.
+ */
+export function caught(e: unknown, c: Closure, opPc: number, regs: Value[]): typeof DEOPT {
+  const p = c.proto;
+  const code = p.code;
+  const op = code[opPc] as Op;
+  const depth = p.jitDepths![opPc]!;
+  const f = new Frame(c, regs);
+  f.pc = opPc + 1 + operandCount(op, code, opPc);
+  f.sp = p.nlocals + depth - popsBeforeThrow(op) - inputsLeftOnThrow(op);
+  jitState.pending.push(f);
+  jitState.err = e;
+  jitState.errPc = opPc;
+  return DEOPT;
+}
+
+/** How many operands the interpreter has popped when the operation throws. */
+export function popsBeforeThrow(op: Op): number {
+  switch (op) {
+    case Op.Add:
+    case Op.Sub:
+    case Op.Mul:
+    case Op.Div:
+    case Op.Mod:
+    case Op.Lt:
+    case Op.Le:
+    case Op.Gt:
+    case Op.Ge:
+    case Op.Eq:
+    case Op.Ne:
+    case Op.BitAnd:
+    case Op.BitOr:
+    case Op.BitXor:
+    case Op.Shl:
+    case Op.Shr:
+    case Op.UShr:
+    case Op.Concat:
+    case Op.Index:
+    case Op.SetField:
+    case Op.StoreGlobal:
+    case Op.StoreLocal:
+    case Op.StoreCell:
+    case Op.StoreEnvCell:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+// Arithmetic on two JS numbers, with the interpreter's exact rules: Ints stay
+// exact (past 2^53 they become bigints and wrap at 61 bits, in arith()), an
+// integral result of float operands is a boxed float.
+export function addN(a: number, b: number): Value {
+  const r = a + b;
+  if (Number.isInteger(r)) {
+    if (Number.isInteger(a) && Number.isInteger(b))
+      return r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Add, a, b);
+    return new BFloat(r);
+  }
+  return r;
+}
+
+export function subN(a: number, b: number): Value {
+  const r = a - b;
+  if (Number.isInteger(r)) {
+    if (Number.isInteger(a) && Number.isInteger(b))
+      return r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Sub, a, b);
+    return new BFloat(r);
+  }
+  return r;
+}
+
+export function mulN(a: number, b: number): Value {
+  const r = a * b;
+  if (Number.isInteger(r)) {
+    if (Number.isInteger(a) && Number.isInteger(b))
+      return r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Mul, a, b);
+    return new BFloat(r);
+  }
+  return Object.is(r, -0) ? new BFloat(r) : r;
+}
+
+/** What a call site calls: a protocol method or multi-arity function resolved for `argc` arguments. */
+export function resolveCallee(fn: Value, first: Value, argc: number): Value {
+  if (fn instanceof ProtocolMethod && argc > 0) {
+    const impl = findImpl(fn, first, argc);
+    if (impl !== undefined) fn = impl;
+  }
+  if (fn instanceof MultiFn) {
+    const c = fn.byArity[argc];
+    if (c !== undefined) fn = c;
+  }
+  return fn;
+}
+
+export function concatFail(a: Value, b: Value): never {
+  typeError(`Expected string, got ${typeNameOf(typeof a !== "string" ? a : b)}`);
+}
+
+export function matchFail(v: Value): never {
+  runtimeError("RuntimeError", `No matching arm in match for value: ${formatValue(v ?? null, 0)}`);
+}
+
+export function spreadFail(src: Value, type: { displayName: string }): never {
+  typeError(`Cannot spread ${typeNameOf(src)} into ${type.displayName}`);
+}
+
+export function makeMap(kvs: Value[]): PersistentMap {
+  let m = PersistentMap.EMPTY;
+  for (let i = 0; i < kvs.length; i += 2) m = m.assoc(kvs[i], kvs[i + 1]);
+  return m;
+}
+
+export function makeMulti(cs: Closure[]): MultiFn {
+  const byArity: (Closure | undefined)[] = [];
+  let variadic: Closure | null = null;
+  for (const c of cs) {
+    if (c.proto.variadic) variadic = c;
+    else byArity[c.proto.nparams] = c;
+  }
+  return new MultiFn(cs[0]?.proto.qualifiedName ?? "fn", byArity, variadic);
+}
+
+/** Run a compiled function for a call the interpreter makes. `budget` becomes the fuel; what is left is in jitState.left. */
+export function enterJit(fn: Closure, regs: Value[], base: number, argc: number, budget: number): Value {
+  const j = fn.proto.jit!;
+  const saved = jitState.fuel;
+  jitState.fuel = budget;
+  try {
+    switch (argc) {
+      case 0:
+        return j(0, fn, null, 0);
+      case 1:
+        return j(0, fn, null, 0, regs[base]);
+      case 2:
+        return j(0, fn, null, 0, regs[base], regs[base + 1]);
+      case 3:
+        return j(0, fn, null, 0, regs[base], regs[base + 1], regs[base + 2]);
+      default:
+        return j(0, fn, null, 0, ...regs.slice(base, base + argc));
+    }
+  } finally {
+    jitState.left = jitState.fuel;
+    jitState.fuel = saved;
+  }
+}
+
+/** Continue an interpreter frame in compiled code from `pc`, a loop head (on-stack replacement). */
+export function enterJitAt(fn: Closure, regs: Value[], pc: number, budget: number): Value {
+  const saved = jitState.fuel;
+  jitState.fuel = budget;
+  try {
+    return fn.proto.jit!(0, fn, regs, pc);
+  } finally {
+    jitState.left = jitState.fuel;
+    jitState.fuel = saved;
+  }
+}
+
+/** After DEOPT reached the interpreter: put the frames of the compiled calls on the fiber, outermost first. */
+export function landDeopt(frames: Frame[]) {
+  const p = jitState.pending;
+  for (let i = p.length - 1; i >= 0; i--) frames.push(p[i]!);
+  p.length = 0;
+}
