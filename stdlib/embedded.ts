@@ -29,6 +29,7 @@ import csv from "./beagle.csv.bg" with { type: "text" };
 import ini from "./beagle.ini.bg" with { type: "text" };
 import textwrap from "./beagle.textwrap.bg" with { type: "text" };
 import semver from "./beagle.semver.bg" with { type: "text" };
+import ip from "./beagle.ip.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -57,4 +58,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.ini.bg": ini,
   "beagle.textwrap.bg": textwrap,
   "beagle.semver.bg": semver,
+  "beagle.ip.bg": ip,
 };
