@@ -53,6 +53,33 @@ export const enum RunResult {
 /** Marker returned by call helpers when they pushed a frame instead of producing a value. */
 export const PUSHED = Symbol("pushed");
 
+/**
+ * Frames one fiber may hold before a call raises a catchable `RuntimeError: Stack overflow`.
+ * A frame costs ~200-500 bytes: at the default (3,000,000) a runaway recursion stops at
+ * about 1 GB of RSS; `BEAGLE_MAX_STACK_DEPTH=N` changes it (docs/architecture.md).
+ */
+export const DEFAULT_MAX_STACK_DEPTH = 3_000_000;
+export let maxStackDepth = parseStackDepth(process.env.BEAGLE_MAX_STACK_DEPTH);
+
+function parseStackDepth(s: string | undefined): number {
+  const n = s === undefined || s === "" ? Number.NaN : Number(s);
+  return Number.isInteger(n) && n >= 16 ? n : DEFAULT_MAX_STACK_DEPTH;
+}
+
+/** Set the per-fiber frame limit (at least 16); returns the previous one. */
+export function setMaxStackDepth(n: number): number {
+  const old = maxStackDepth;
+  maxStackDepth = Math.max(16, Math.floor(n));
+  return old;
+}
+
+function stackOverflow(): never {
+  runtimeError(
+    "RuntimeError",
+    `Stack overflow: more than ${maxStackDepth} frames deep (BEAGLE_MAX_STACK_DEPTH sets the limit)`,
+  );
+}
+
 function newFrame(c: Closure): Frame {
   const p = c.proto;
   if (p.lazy !== null) p.lazy();
@@ -68,6 +95,7 @@ export function removeFrames(fiber: Fiber, i: number): Frame[] {
 
 /** Push copies of a continuation's frames, then deliver `v` to its top. */
 export function resumeContinuation(fiber: Fiber, k: Continuation, v: Value) {
+  if (fiber.frames.length + k.frames.length > maxStackDepth) stackOverflow();
   for (const f of k.frames) {
     const c = f.clone();
     // a `for` loop's iterator is mutable state of the frame: each copy gets its own
@@ -145,6 +173,7 @@ export function callValue(vm: VM, fiber: Fiber, fn: Value, args: Value[]): Value
         if (args.length !== p.nparams) arityError(p.qualifiedName, String(p.nparams), args.length);
         for (let i = 0; i < args.length; i++) regs[i] = args[i];
       }
+      if (fiber.frames.length >= maxStackDepth) stackOverflow();
       fiber.frames.push(f);
       return PUSHED;
     }
@@ -280,6 +309,7 @@ function pushBoundary(fiber: Fiber, thunk: Value, kind: FrameKind, tag: Value, d
   f.kind = kind;
   f.tag = tag;
   f.data = data;
+  if (fiber.frames.length >= maxStackDepth) stackOverflow();
   if (kind === FrameKind.Binding) fiber.bindings++;
   fiber.frames.push(f);
 }
@@ -750,6 +780,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
                 frame.sp = sp;
                 return RunResult.Yielded;
               }
+              if (!isTail && frames.length >= maxStackDepth) stackOverflow();
               const p = fn.proto;
               if (p.jit !== null || (++p.hot >= jitThreshold && jitCompile(p, vm))) {
                 // compiled: it runs on the JS stack and returns its value, or hands back its frames

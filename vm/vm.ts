@@ -58,6 +58,10 @@ declare module "./objects.ts" {
   }
 }
 
+/** The newest VM: its buffered output is written when the process exits, whatever the path. */
+let lastVm: VM | null = null;
+process.once("exit", () => lastVm?.flush());
+
 export class VM {
   readonly namespaces = new Map<string, Namespace>();
   readonly core: Namespace;
@@ -82,6 +86,7 @@ export class VM {
   private fallbackSystemError: EnumType;
 
   constructor() {
+    lastVm = this;
     this.core = this.namespace("beagle.core");
     // Runtime errors must be values even before (or without) the prelude.
     this.fallbackSystemError = new EnumType("beagle.core", "SystemError");
@@ -203,8 +208,7 @@ export class VM {
         if (r === RunResult.Yielded) {
           this.runQueue.push(fiber);
           this.sliceEnded();
-        }
-        else if ((fiber.state as FiberState) === FiberState.Done) {
+        } else if ((fiber.state as FiberState) === FiberState.Done) {
           onFiberDone?.(fiber);
           fiber.onDone?.(fiber);
         }
