@@ -30,6 +30,7 @@ import ini from "./beagle.ini.bg" with { type: "text" };
 import textwrap from "./beagle.textwrap.bg" with { type: "text" };
 import semver from "./beagle.semver.bg" with { type: "text" };
 import ip from "./beagle.ip.bg" with { type: "text" };
+import date from "./beagle.date.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -59,4 +60,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.textwrap.bg": textwrap,
   "beagle.semver.bg": semver,
   "beagle.ip.bg": ip,
+  "beagle.date.bg": date,
 };
