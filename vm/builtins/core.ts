@@ -96,6 +96,10 @@ export const builtins: Record<string, Builtin> = {
   "heap-bytes"() {
     return process.memoryUsage().heapUsed;
   },
+  /** Wall-clock milliseconds since the Unix epoch (beagle.date/now, beagle.log timestamps). */
+  "__epoch-millis"() {
+    return Date.now();
+  },
   "__env-get"(name) {
     return process.env[argStr(name, "getenv")] ?? null;
   },
