@@ -442,7 +442,10 @@ export async function runOne(file: string, cfg: SuiteConfig, track?: Set<number>
       updated: false,
     };
   }
-  const env = { ...(cfg.env ?? process.env), [TEST_BLOCKS_ENV]: "1" };
+  const base = cfg.env ?? process.env;
+  // test files may `use` the project's modules: the runner's directory is on the module path
+  const beaglePath = [base.BEAGLE_PATH, cfg.cwd].filter(Boolean).join(":");
+  const env = { ...base, [TEST_BLOCKS_ENV]: "1", BEAGLE_PATH: beaglePath };
   const run = await runProcess([...cfg.command, file], { cwd: cfg.cwd, env, timeoutMs: cfg.timeoutMs }, track);
   return evaluate(file, display, source, run, cfg);
 }

@@ -216,3 +216,23 @@ export function unclosedBracket(source: string): { ch: string; line: number; col
   }
   return stack.pop() ?? null;
 }
+
+/**
+ * Whether `source` stops inside an open bracket or string (a REPL keeps reading then). Counts
+ * openers and closers, skipping strings and `//` comments; an excess closer is not "open".
+ */
+export function isIncomplete(source: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === "/" && source[i + 1] === "/") {
+      while (i + 1 < source.length && source[i + 1] !== "\n") i++;
+    } else if (c === '"') {
+      i++;
+      while (i < source.length && source[i] !== '"') i += source[i] === "\\" ? 2 : 1;
+      if (i >= source.length) return true;
+    } else if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+  }
+  return depth > 0;
+}

@@ -257,6 +257,7 @@ export async function runFile(path: string, args: string[]): Promise<number> {
     }
     throw e;
   }
+  rt.loader.includeDirs.push(...(process.env.BEAGLE_PATH ?? "").split(":").filter(Boolean));
   try {
     return await runProgram(rt, path, source, args);
   } finally {
