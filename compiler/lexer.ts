@@ -105,6 +105,8 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
   let pos = from;
   let line = line0;
   let lineStart = from - (col0 - 1); // offset of column 1 of the current line
+  // a UTF-8 byte order mark at the start of a file is not part of the program (columns count after it)
+  if (from === 0 && src.charCodeAt(0) === 0xfeff) pos = lineStart = 1;
   let sp = true;
   let nl = false;
   let doc: string[] | null = null;

@@ -18,6 +18,7 @@ import {
   argInt,
   elementsOf,
   rangeCount,
+  rangeCountExact,
   isInt,
   isFloat,
   kindName,
@@ -232,8 +233,11 @@ export const builtins: Record<string, Builtin> = {
   "__range-count"(r) {
     const t = rangeType();
     if (!t || !(r instanceof Struct) || r.type !== t) typeError(`length: expected a Range, got ${kindName(r)}`);
-    const num = (name: string) => argF64(r.f[t.slots.get(name)!]);
-    return rangeCount(num("current"), num("end"), num("step"));
+    const c = r.f[t.slots.get("current")!];
+    const e = r.f[t.slots.get("end")!];
+    const s = r.f[t.slots.get("step")!];
+    if (isInt(c) && isInt(e) && isInt(s)) return rangeCountExact(c, e, s);
+    return rangeCount(argF64(c), argF64(e), argF64(s));
   },
 
   // ---- fast paths over any built-in collection (null => use the Seqable protocol)

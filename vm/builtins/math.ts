@@ -3,7 +3,7 @@
 // the operand's type, truncate/to-int return Int, min/max/clamp stay Int only
 // when every operand is an Int.
 import { BFloat, type Value } from "../values.ts";
-import { argF64, argInt, isFloat, isInt, mkFloat, normInt, typeError, type Builtin } from "./util.ts";
+import { argF64, argInt, isFloat, isInt, mkFloat, normInt, runtimeError, typeError, type Builtin } from "./util.ts";
 
 const f1 =
   (op: (x: number) => number): Builtin =>
@@ -98,7 +98,10 @@ export const builtins: Record<string, Builtin> = {
   },
   "to-int"(x) {
     if (isInt(x)) return x;
-    return truncToInt(argF64(x));
+    const f = argF64(x);
+    // an Int has no value for these: an error, not a made-up 0 (truncate keeps Rust's saturating cast)
+    if (!Number.isFinite(f)) runtimeError("ArgumentError", `to-int: cannot convert ${f} to an Int`);
+    return truncToInt(f);
   },
   "to-float"(x) {
     return mkFloat(argF64(x));

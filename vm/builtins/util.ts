@@ -138,3 +138,21 @@ export function rangeCount(current: number, end: number, step: number): number {
   if (step < 0) return current <= end ? 0 : Math.ceil((current - end) / -step);
   return 0;
 }
+
+/**
+ * Number of elements of a Range whose fields are all Ints (JS numbers or bigints),
+ * exactly: bounds past 2^53 are counted in bigint arithmetic, never through a float.
+ */
+export function rangeCountExact(current: Value, end: Value, step: Value): Value {
+  if (typeof current === "number" && typeof end === "number" && typeof step === "number") {
+    const n = rangeCount(current, end, step);
+    if (Number.isSafeInteger(n) && Number.isSafeInteger(end - current)) return n;
+  }
+  const c = BigInt(current as number | bigint);
+  const e = BigInt(end as number | bigint);
+  const st = BigInt(step as number | bigint);
+  let n = 0n;
+  if (st > 0n && c < e) n = (e - c + st - 1n) / st;
+  else if (st < 0n && c > e) n = (c - e - st - 1n) / -st;
+  return normInt(n);
+}
