@@ -47,10 +47,10 @@ import { resolveBlocking, resolveOffLoop } from "../runtime/net/resolver.ts";
 import { READABLE, WRITABLE } from "../runtime/poller.ts";
 import { eventLoopCreate, eventLoopRunOnce, eventLoopWake, type LoopHandle } from "../runtime/eventloop-builtins.ts";
 import { cpuCount } from "../runtime/cpu.ts";
-import { type Abort, type Complete, type FdReadiness, type IoContext, registerIoOp } from "./async/io-ops.ts";
+import { type Abort, type Complete, type FdReadiness, type IoContext, type IoOp, registerIoOp } from "./async/io-ops.ts";
 import { err, errorValue, ok } from "./core-types.ts";
 import { PersistentVector } from "./collections/vector.ts";
-import { typeError } from "./errors.ts";
+import { BeagleRuntimeError, typeError } from "./errors.ts";
 import type { Value } from "./values.ts";
 import { type VM, writeAll } from "./vm.ts";
 import {
@@ -388,11 +388,50 @@ function closeConn(c: Conn): void {
 
 // ------------------------------------------------------------------ registration
 
+const WHAT: Record<string, string> = {
+  "tcp-connect": "Connect",
+  "tcp-accept": "Accept",
+  "tcp-read": "Read",
+  "tcp-write": "Write",
+  "udp-send-to": "Send",
+  "udp-recv-from": "Receive",
+};
+
+/**
+ * Register an op whose bad arguments (a TypeError raised while starting it)
+ * come back as its failure, so they are thrown in the task that asked (the
+ * handler runs the op outside the task's try/catch).
+ */
+function registerNetOp(kind: string, op: IoOp): void {
+  const what = WHAT[kind]!;
+  const asFailure = (e: unknown): Value => {
+    if (e instanceof BeagleRuntimeError) return ioError(`${what} failed: ${e.kind}: ${e.message}`);
+    throw e;
+  };
+  registerIoOp(kind, {
+    blocking: (args) => {
+      try {
+        return op.blocking(args);
+      } catch (e) {
+        return asFailure(e);
+      }
+    },
+    evented: (args, complete, io) => {
+      try {
+        return op.evented(args, complete, io);
+      } catch (e) {
+        complete(asFailure(e));
+        return () => {};
+      }
+    },
+  });
+}
+
 function conn(id: Value, kind: Kind): Conn | null {
   return lookup(id, kind);
 }
 
-registerIoOp("tcp-connect", {
+registerNetOp("tcp-connect", {
   blocking: ([host, port]) => connectBlocking(String(host), portOf(port ?? null)),
   evented: ([host, port], complete, io) => {
     const p = portOf(port ?? null);
@@ -415,7 +454,7 @@ registerIoOp("tcp-connect", {
   },
 });
 
-registerIoOp("tcp-accept", {
+registerNetOp("tcp-accept", {
   blocking: ([id]) => {
     const l = conn(id ?? null, "listener");
     return l ? blocking(l, READABLE, acceptAttempt(l)) : closedError("Accept");
@@ -430,7 +469,7 @@ registerIoOp("tcp-accept", {
   },
 });
 
-registerIoOp("tcp-read", {
+registerNetOp("tcp-read", {
   blocking: ([id, n]) => {
     const c = conn(id ?? null, "tcp");
     return c ? blocking(c, READABLE, readAttempt(c, readCount(n ?? null))) : closedError("Read");
@@ -445,7 +484,7 @@ registerIoOp("tcp-read", {
   },
 });
 
-registerIoOp("tcp-write", {
+registerNetOp("tcp-write", {
   blocking: ([id, data]) => {
     const c = conn(id ?? null, "tcp");
     return c ? blocking(c, WRITABLE, writeAttempt(c, dataBytes(data ?? null))) : closedError("Write");
@@ -472,7 +511,7 @@ function udpTarget(c: Conn, host: Value, port: Value): Uint8Array | string {
   return a.buf;
 }
 
-registerIoOp("udp-send-to", {
+registerNetOp("udp-send-to", {
   blocking: ([id, data, host, port]) => {
     const c = conn(id ?? null, "udp");
     if (!c) return closedError("Send");
@@ -491,7 +530,7 @@ registerIoOp("udp-send-to", {
   },
 });
 
-registerIoOp("udp-recv-from", {
+registerNetOp("udp-recv-from", {
   blocking: ([id, n]) => {
     const c = conn(id ?? null, "udp");
     return c ? blocking(c, READABLE, recvFromAttempt(c, readCount(n ?? null))) : closedError("Receive");
