@@ -31,6 +31,7 @@ import textwrap from "./beagle.textwrap.bg" with { type: "text" };
 import semver from "./beagle.semver.bg" with { type: "text" };
 import ip from "./beagle.ip.bg" with { type: "text" };
 import date from "./beagle.date.bg" with { type: "text" };
+import log from "./beagle.log.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -61,4 +62,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.semver.bg": semver,
   "beagle.ip.bg": ip,
   "beagle.date.bg": date,
+  "beagle.log.bg": log,
 };
