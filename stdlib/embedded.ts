@@ -32,6 +32,7 @@ import semver from "./beagle.semver.bg" with { type: "text" };
 import ip from "./beagle.ip.bg" with { type: "text" };
 import date from "./beagle.date.bg" with { type: "text" };
 import log from "./beagle.log.bg" with { type: "text" };
+import test from "./beagle.test.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -63,4 +64,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.ip.bg": ip,
   "beagle.date.bg": date,
   "beagle.log.bg": log,
+  "beagle.test.bg": test,
 };
