@@ -1212,7 +1212,9 @@ export class CodeGen {
       fs.depth = startDepth;
     }
     fs.curLoc = e.loc;
-    this.emit(Op.MatchFail, 1);
+    // the subject on top names the value that matched no arm (whatever else is on the stack)
+    this.emit1(Op.LoadLocal, subj, 1);
+    this.emit(Op.MatchFail, 0);
     this.place(end);
   }
 

@@ -342,6 +342,7 @@ export function inputsLeftOnThrow(op: Op): number {
     case Op.MapGet:
     case Op.IterPrep:
     case Op.ToStr:
+    case Op.MatchFail:
       return 1;
     default:
       return 0;
