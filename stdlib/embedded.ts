@@ -33,6 +33,7 @@ import ip from "./beagle.ip.bg" with { type: "text" };
 import date from "./beagle.date.bg" with { type: "text" };
 import log from "./beagle.log.bg" with { type: "text" };
 import test from "./beagle.test.bg" with { type: "text" };
+import glob from "./beagle.glob.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -65,4 +66,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.date.bg": date,
   "beagle.log.bg": log,
   "beagle.test.bg": test,
+  "beagle.glob.bg": glob,
 };
