@@ -83,7 +83,7 @@ function stdioMode(v: Value, which: string, dflt: StdioMode): StdioMode {
 }
 
 /** spawn's options map ({:cwd :env :clear-env :stdin :stdout :stderr :detach}) as SpawnOptions. */
-export function spawnOptions(cmd: Value, args: Value, opts: Value): SpawnOptions {
+export function spawnOptions(cmd: Value, args: Value, opts: Value, stderrDefault: StdioMode = "inherit"): SpawnOptions {
   if (typeof cmd !== "string") typeError(`spawn: the command must be a string, got ${formatValue(cmd, 0)}`);
   const argv: string[] = [];
   if (args instanceof PersistentVector) {
@@ -112,7 +112,7 @@ export function spawnOptions(cmd: Value, args: Value, opts: Value): SpawnOptions
     cwd: cwd ?? undefined,
     stdin: stdioMode(key(m, "stdin"), ":stdin", "pipe"),
     stdout: stdioMode(key(m, "stdout"), ":stdout", "pipe"),
-    stderr: stdioMode(key(m, "stderr"), ":stderr", "pipe"),
+    stderr: stdioMode(key(m, "stderr"), ":stderr", stderrDefault),
     detach: key(m, "detach") === true,
   };
 }
@@ -125,16 +125,9 @@ function spawnFailure(o: SpawnOptions, f: SysFailure): Value {
 
 function readValue(r: ReadResult, s: PipeStream): Value {
   if (typeof r === "number") return err(failureValue(failure(-r), `read from ${s.name}`));
-  if (r === null) {
-    closeAtEof(s);
-    return ok(null);
-  }
-  return ok(bytesToString(r));
-}
-
-/** A reader at EOF with nothing buffered has no more use for its fd. */
-function closeAtEof(s: PipeStream) {
-  if (s.eof) s.close();
+  // a reader at EOF with nothing buffered has no more use for its fd
+  if (s.drained) s.close();
+  return ok(r === null ? null : bytesToString(r));
 }
 
 function dataBytes(v: Value): Uint8Array {
@@ -147,27 +140,50 @@ function readMode(v: Value): ReadMode {
   return n === "line" || n === "all" ? n : "chunk";
 }
 
+const EBADF = 9;
+
+/** `f` called at most once (a completion may race with the pipe being closed). */
+function once<T>(f: (v: T) => void): (v: T) => void {
+  let called = false;
+  return (v) => {
+    if (called) return;
+    called = true;
+    f(v);
+  };
+}
+
 /** An evented read: at once when data (or EOF) is there, else on readiness. */
-function readEvented(s: PipeStream, mode: ReadMode, complete: (r: ReadResult) => void, io: IoContext): Abort {
+function readEvented(s: PipeStream, mode: ReadMode, completeOnce: (r: ReadResult) => void, io: IoContext): Abort {
+  const complete = once(completeOnce);
   const first = s.tryRead(mode);
   if (first !== WOULD_BLOCK) {
     complete(first);
     return () => {};
   }
-  const release = io.watchFd(s.fd, READABLE, () => {
-    const r = s.tryRead(mode);
-    if (r === WOULD_BLOCK) return;
-    release();
-    complete(r);
-  });
+  const release = s.watch(
+    io,
+    READABLE,
+    () => {
+      const r = s.tryRead(mode);
+      if (r === WOULD_BLOCK) return;
+      release();
+      complete(r);
+    },
+    () => complete(-EBADF),
+  );
   return release;
 }
 
 /** An evented write of all of `data`: bytes written or -errno. */
-function writeEvented(s: PipeStream, data: Uint8Array, complete: (n: number) => void, io: IoContext): Abort {
+function writeEvented(s: PipeStream, data: Uint8Array, completeOnce: (n: number) => void, io: IoContext): Abort {
+  const complete = once(completeOnce);
   let off = 0;
   let release: Abort | null = null;
   const step = (): boolean => {
+    if (s.closed) {
+      complete(-EBADF);
+      return true;
+    }
     while (off < data.length) {
       const n = s.tryWrite(data.subarray(off));
       if (n === WOULD_BLOCK) return false;
@@ -181,9 +197,14 @@ function writeEvented(s: PipeStream, data: Uint8Array, complete: (n: number) => 
     return true;
   };
   if (step()) return () => {};
-  release = io.watchFd(s.fd, WRITABLE, () => {
-    if (step()) release?.();
-  });
+  release = s.watch(
+    io,
+    WRITABLE,
+    () => {
+      if (step()) release?.();
+    },
+    () => complete(-EBADF),
+  );
   return () => release?.();
 }
 
@@ -350,10 +371,14 @@ function registerOps() {
           }
         };
         if (pump()) return;
-        const fd = s.fd;
-        stop = io.watchFd(fd, READABLE, () => {
-          pump();
-        });
+        stop = s.watch(
+          io,
+          READABLE,
+          () => {
+            pump();
+          },
+          () => part(),
+        );
         aborts.push(() => stop?.());
       };
       if (c.stdout) drain(c.stdout, com.out);
@@ -372,8 +397,9 @@ export function installProcess(vm: VM, rt: AsyncRuntime): ProcessTable {
   registerOps();
   const table = new ProcessTable(rt.io);
   const core = "beagle.core";
-  vm.defineBuiltin(core, "spawn-process", (cmd, args, opts) => {
-    const o = spawnOptions(cmd, args ?? null, opts ?? null);
+  // stdin and stdout default to pipes, stderr to ours (`run` asks for a pipe: :capture-stderr)
+  vm.defineBuiltin(core, "spawn-process", (cmd, args, opts, stderrDefault) => {
+    const o = spawnOptions(cmd, args ?? null, opts ?? null, stderrDefault === "pipe" ? "pipe" : "inherit");
     const r = table.spawn(o);
     return "errno" in r ? err(spawnFailure(o, r)) : ok(r as unknown as Value);
   });

@@ -37,7 +37,18 @@ export function completeUtf8Prefix(b: Uint8Array): number {
   return n;
 }
 
+/** What a pipe needs of the event loop. */
+export interface WatchIo {
+  watchFd(fd: number, interest: number, ready: () => void): () => void;
+}
+
+interface Watcher {
+  release: () => void;
+  onClosed: () => void;
+}
+
 export class PipeStream {
+  private readonly watchers = new Set<Watcher>();
   /** bytes read from the pipe but not yet returned */
   private buf: Uint8Array = new Uint8Array(0);
   private start = 0;
@@ -54,9 +65,31 @@ export class PipeStream {
     return this.fd < 0;
   }
 
+  /**
+   * Watch this pipe on the loop. The watch is released before the fd is closed
+   * (a closed fd must never stay registered), and `onClosed` then tells the
+   * operation that was waiting that the pipe went away under it.
+   */
+  watch(io: WatchIo, interest: number, ready: () => void, onClosed: () => void): () => void {
+    const w: Watcher = { release: io.watchFd(this.fd, interest, ready), onClosed };
+    this.watchers.add(w);
+    return () => {
+      if (this.watchers.delete(w)) w.release();
+    };
+  }
+
   close() {
+    const ws = [...this.watchers];
+    this.watchers.clear();
+    for (const w of ws) w.release();
     if (this.fd >= 0) closeFd(this.fd);
     this.fd = -1;
+    for (const w of ws) w.onClosed();
+  }
+
+  /** EOF seen and every byte handed out: the fd has no more use. */
+  get drained(): boolean {
+    return this.eof && this.end === this.start;
   }
 
   private get buffered(): number {
