@@ -365,19 +365,19 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
       case Op.BitXor: {
         const o = op === Op.BitAnd ? "&" : op === Op.BitOr ? "|" : "^";
         out.push(
-          `${setPc} t = ${sec}; u = ${top}; ${sec} = (t | 0) === t && (u | 0) === u ? t ${o} u : bitwise("${o}", t, u);`,
+          `${setPc} t = ${sec}; u = ${top}; ${sec} = typeof t === "number" && typeof u === "number" && (t | 0) === t && (u | 0) === u ? t ${o} u : bitwise("${o}", t, u);`,
         );
         break;
       }
       case Op.Shl:
         // |t| < 2^31 and a shift under 22 stays below 2^53: exact, no 61-bit wrap
         out.push(
-          `${setPc} t = ${sec}; u = ${top}; ${sec} = (t | 0) === t && (u | 0) === u && u >= 0 && u < 22 ? t * (1 << u) : bitwise("<<", t, u);`,
+          `${setPc} t = ${sec}; u = ${top}; ${sec} = typeof t === "number" && typeof u === "number" && (t | 0) === t && (u | 0) === u && u >= 0 && u < 22 ? t * (1 << u) : bitwise("<<", t, u);`,
         );
         break;
       case Op.Shr:
         out.push(
-          `${setPc} t = ${sec}; u = ${top}; ${sec} = (t | 0) === t && (u | 0) === u && u >= 0 && u < 32 ? t >> u : bitwise(">>", t, u);`,
+          `${setPc} t = ${sec}; u = ${top}; ${sec} = typeof t === "number" && typeof u === "number" && (t | 0) === t && (u | 0) === u && u >= 0 && u < 32 ? t >> u : bitwise(">>", t, u);`,
         );
         break;
       case Op.UShr:
