@@ -117,6 +117,19 @@ export class CodeGen {
   // ------------------------------------------------------------ module
 
   compileProgram(prog: Program): CompiledModule {
+    try {
+      return this.compileProgramBody(prog);
+    } catch (e) {
+      // the passes recurse over the tree; the parser bounds its height, this is the backstop
+      if (e instanceof RangeError) {
+        const loc = this.fs?.curLoc ?? NO_LOC;
+        throw new CompileError("expression is too deep to compile", this.file, loc.line || 1, loc.col || 1);
+      }
+      throw e;
+    }
+  }
+
+  private compileProgramBody(prog: Program): CompiledModule {
     const nsDecl = prog.body.find((t) => t.k === "Namespace") as { name: string } | undefined;
     this.ns = this.host.namespace(nsDecl ? nsDecl.name : "main");
     // Pass 1: uses, then declarations.

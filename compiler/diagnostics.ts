@@ -37,10 +37,20 @@ export function sourceLine(source: string, line: number): string {
  * `file:line:col: message`, then the source line, then a caret under column `col`
  * (1-based). Tabs before the column are kept so the caret lines up in a terminal.
  */
+/** Longest source line a diagnostic shows whole; longer ones are cut to a window around the column. */
+const MAX_EXCERPT = 160;
+
 export function formatDiagnostic(file: string, source: string, line: number, col: number, message: string): string {
-  const text = sourceLine(source, line);
+  let text = sourceLine(source, line);
+  let upto = Math.max(0, col - 1);
+  if (text.length > MAX_EXCERPT) {
+    const start = Math.max(0, Math.min(upto - 70, text.length - (MAX_EXCERPT - 20)));
+    const end = Math.min(text.length, start + MAX_EXCERPT - 20);
+    const head = start > 0 ? "..." : "";
+    text = head + text.slice(start, end) + (end < text.length ? "..." : "");
+    upto = upto - start + head.length;
+  }
   let pad = "";
-  const upto = Math.max(0, col - 1);
   for (let i = 0; i < upto; i++) pad += i < text.length && text.charCodeAt(i) === 9 ? "\t" : " ";
   return `${file}:${line}:${col}: ${message}\n${text}\n${pad}^`;
 }

@@ -130,6 +130,11 @@ const PREFIX_PREC = 99;
 /** Minimum precedence for conditions and similar heads: everything but assignment. */
 const NO_ASSIGN = 2;
 const MAX_DEPTH = 400;
+/**
+ * Deepest expression tree the later passes may walk (they recurse): nesting levels plus the
+ * operators of left-leaning chains (`1 + 1 + ...` is one level deeper per `+`).
+ */
+const MAX_TREE_HEIGHT = 4000;
 
 function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -137,6 +142,8 @@ function isDigitCode(c: number): boolean {
 
 class Parser {
   private i = 0;
+  /** operators of the left-leaning chains the expression being parsed sits in */
+  private height = 0;
   /** `use` forms met inside bodies, hoisted before the current top-level item. */
   private hoisted: TopLevel[] = [];
 
@@ -602,6 +609,7 @@ class Parser {
    */
   parseExpr(minPrec: number, noStruct: boolean): Expr {
     this.enter();
+    const height0 = this.height;
     let lhs = this.parseUnary(noStruct);
     for (;;) {
       const t = this.peek();
@@ -610,10 +618,13 @@ class Parser {
       // `a -1` / `a -b`: a '-' glued to what follows but spaced from what precedes
       // starts a new expression rather than a subtraction.
       if (t.k === "-" && t.sp && !spaceAfter(this.source, t)) break;
+      if (++this.height + this.depth > MAX_TREE_HEIGHT)
+        this.fail(`expression is too deep (more than ${MAX_TREE_HEIGHT} levels of operators and nesting)`, t);
       this.next();
       const rhs = this.parseExpr(t.k === "=" ? prec : prec + 1, noStruct);
       lhs = this.combine(t, lhs, rhs);
     }
+    this.height = height0;
     this.depth--;
     return lhs;
   }
