@@ -34,6 +34,9 @@ import date from "./beagle.date.bg" with { type: "text" };
 import log from "./beagle.log.bg" with { type: "text" };
 import test from "./beagle.test.bg" with { type: "text" };
 import glob from "./beagle.glob.bg" with { type: "text" };
+import hash from "./beagle.hash.bg" with { type: "text" };
+
+import http from "./beagle.http.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -67,4 +70,6 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.log.bg": log,
   "beagle.test.bg": test,
   "beagle.glob.bg": glob,
+  "beagle.hash.bg": hash,
+  "beagle.http.bg": http,
 };
