@@ -35,6 +35,7 @@ import log from "./beagle.log.bg" with { type: "text" };
 import test from "./beagle.test.bg" with { type: "text" };
 import glob from "./beagle.glob.bg" with { type: "text" };
 import hash from "./beagle.hash.bg" with { type: "text" };
+import structPack from "./beagle.struct-pack.bg" with { type: "text" };
 
 import http from "./beagle.http.bg" with { type: "text" };
 
@@ -71,5 +72,6 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.test.bg": test,
   "beagle.glob.bg": glob,
   "beagle.hash.bg": hash,
+  "beagle.struct-pack.bg": structPack,
   "beagle.http.bg": http,
 };
