@@ -36,6 +36,7 @@ import test from "./beagle.test.bg" with { type: "text" };
 import glob from "./beagle.glob.bg" with { type: "text" };
 import hash from "./beagle.hash.bg" with { type: "text" };
 import structPack from "./beagle.struct-pack.bg" with { type: "text" };
+import template from "./beagle.template.bg" with { type: "text" };
 
 import http from "./beagle.http.bg" with { type: "text" };
 
@@ -73,5 +74,6 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.glob.bg": glob,
   "beagle.hash.bg": hash,
   "beagle.struct-pack.bg": structPack,
+  "beagle.template.bg": template,
   "beagle.http.bg": http,
 };
