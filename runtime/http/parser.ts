@@ -122,6 +122,16 @@ export class MessageParser {
     this.end += bytes.length;
   }
 
+  /** Remove and return the bytes received past the last complete message (between messages only). */
+  takeRest(): Uint8Array {
+    if (this.stage !== Stage.Head) return new Uint8Array(0);
+    const rest = this.buf.slice(this.start, this.end);
+    this.start = 0;
+    this.end = 0;
+    this.scan = 0;
+    return rest;
+  }
+
   /** The peer closed: a body delimited by the close is complete now. */
   pushEof(): void {
     this.eof = true;

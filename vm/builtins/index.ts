@@ -8,6 +8,7 @@ import { builtins as core } from "./core.ts";
 import { builtins as json } from "./json.ts";
 import { builtins as fsB } from "./fs.ts";
 import { builtins as io } from "./io.ts";
+import { builtins as http } from "./http.ts";
 
 export const builtins: Record<string, Builtin> = {
   ...strings,
@@ -17,6 +18,7 @@ export const builtins: Record<string, Builtin> = {
   ...json,
   ...fsB,
   ...io,
+  ...http,
 };
 
 /** Builtins that live outside beagle.core (none yet: beagle.fs/io/timer wrap core `__` helpers). */

@@ -1,0 +1,137 @@
+// The native half of beagle.http: HTTP/1.1 parsing and serialization
+// (runtime/http/) exposed to Beagle. Parsing runs in TypeScript because it
+// is the hot path of every request and must be safe against hostile input;
+// routing, handlers, keep-alive and the client stay in Beagle.
+//
+// A parser belongs to a Beagle struct the module creates (its "handle"), so it
+// is collected with it: no ids to free, nothing leaks when a task dies.
+import { DEFAULT_LIMITS, MessageParser, type ParsedMessage } from "../../runtime/http/parser.ts";
+import { type HeaderList, serializeRequest, serializeResponse } from "../../runtime/http/serialize.ts";
+import { bytesToString, stringToBytes } from "../bytes.ts";
+import { Struct, type Value } from "../values.ts";
+import { runtimeError, typeError } from "../errors.ts";
+import { type Builtin, PersistentMap, PersistentVector } from "./util.ts";
+
+const parsers = new WeakMap<Struct, MessageParser>();
+
+function parserOf(handle: Value): MessageParser {
+  const p = handle instanceof Struct ? parsers.get(handle) : undefined;
+  if (!p) typeError("Expected an HTTP parser handle");
+  return p;
+}
+
+function str(v: Value, what: string): string {
+  if (typeof v !== "string") typeError(`${what} must be a String`);
+  return v;
+}
+
+function limit(v: Value, fallback: number): number {
+  return typeof v === "number" && v >= 0 ? v : fallback;
+}
+
+/** Lowercased names to values; a repeated header's values joined with ", " (RFC 9110 §5.3). */
+function headerMap(headers: [string, string][]): PersistentMap {
+  const seen = new Map<string, string>();
+  for (const [n, v] of headers) {
+    const prev = seen.get(n);
+    seen.set(n, prev === undefined ? v : `${prev}, ${v}`);
+  }
+  return PersistentMap.from(seen);
+}
+
+/** A Beagle headers map as a list of [name, value] (values printed if not strings). */
+function headerList(v: Value): HeaderList {
+  if (v === null) return [];
+  if (!(v instanceof PersistentMap)) typeError("headers must be a map");
+  const out: HeaderList = [];
+  for (const [k, val] of v.entries()) {
+    const name = typeof k === "string" ? k : String((k as { name?: string }).name ?? k);
+    out.push([name, typeof val === "string" ? val : String(val)]);
+  }
+  return out;
+}
+
+/** Serializing refuses what would corrupt the stream (header injection, bad status): an ArgumentError. */
+function checked(make: () => Uint8Array): string {
+  try {
+    return bytesToString(make());
+  } catch (e) {
+    if (e instanceof Error && !(e instanceof TypeError)) runtimeError("ArgumentError", `HTTP: ${e.message}`);
+    throw e;
+  }
+}
+
+function body(v: Value): Uint8Array {
+  return v === null ? new Uint8Array(0) : stringToBytes(str(v, "body"));
+}
+
+function messageVector(m: ParsedMessage): PersistentVector {
+  return PersistentVector.from([
+    "message",
+    m.startLine[0],
+    m.startLine[1],
+    m.startLine[2],
+    headerMap(m.headers),
+    bytesToString(m.body),
+    m.keepAlive,
+  ]);
+}
+
+export const builtins: Record<string, Builtin> = {
+  /** Attach a parser of "request"s or "response"s with the given caps to `handle`. */
+  "__http-parser-init!": (handle, kind, maxHeader, maxBody) => {
+    if (!(handle instanceof Struct)) typeError("an HTTP parser handle must be a struct");
+    if (kind !== "request" && kind !== "response") typeError('parser kind must be "request" or "response"');
+    parsers.set(
+      handle,
+      new MessageParser(kind, {
+        maxHeaderBytes: limit(maxHeader, DEFAULT_LIMITS.maxHeaderBytes),
+        maxBodyBytes: limit(maxBody, DEFAULT_LIMITS.maxBodyBytes),
+      }),
+    );
+    return handle;
+  },
+  /** The method of the request a response parser is reading the answer to (HEAD: no body). */
+  "__http-parser-expect!": (handle, method) => {
+    parserOf(handle).requestMethod = str(method, "method");
+    return null;
+  },
+  "__http-parser-push!": (handle, data) => {
+    parserOf(handle).push(stringToBytes(str(data, "data")));
+    return null;
+  },
+  "__http-parser-eof!": (handle) => {
+    parserOf(handle).pushEof();
+    return null;
+  },
+  /**
+   * The next message: null when more bytes are needed; ["message", method|version,
+   * target|status, version|reason, headers, body, keep-alive?]; or ["error", status, text].
+   */
+  "__http-parser-next!": (handle) => {
+    const r = parserOf(handle).next();
+    if (r.kind === "more") return null;
+    if (r.kind === "error") return PersistentVector.from(["error", r.status, r.message]);
+    return messageVector(r.message);
+  },
+  /** Bytes received past the last message (they go back to a reader), removed from the parser. */
+  "__http-parser-rest!": (handle) => bytesToString(parserOf(handle).takeRest()),
+  /** Whether the parser holds part of a message. */
+  "__http-parser-busy?": (handle) => parserOf(handle).midMessage,
+  "__http-response-bytes": (status, reason, headers, content, keepAlive, headRequest) => {
+    if (typeof status !== "number") typeError("status must be an Int");
+    const head = headerList(headers);
+    const bytes = body(content);
+    const why = reason === null ? "" : str(reason, "reason");
+    return checked(() =>
+      serializeResponse(status, why, head, bytes, { keepAlive: keepAlive === true, headRequest: headRequest === true }),
+    );
+  },
+  "__http-request-bytes": (method, target, headers, content) => {
+    const m = str(method, "method");
+    const t = str(target, "target");
+    const head = headerList(headers);
+    const bytes = body(content);
+    return checked(() => serializeRequest(m, t, head, bytes));
+  },
+};
