@@ -37,6 +37,7 @@ import glob from "./beagle.glob.bg" with { type: "text" };
 import hash from "./beagle.hash.bg" with { type: "text" };
 import structPack from "./beagle.struct-pack.bg" with { type: "text" };
 import template from "./beagle.template.bg" with { type: "text" };
+import cli from "./beagle.cli.bg" with { type: "text" };
 
 import http from "./beagle.http.bg" with { type: "text" };
 
@@ -75,5 +76,6 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.hash.bg": hash,
   "beagle.struct-pack.bg": structPack,
   "beagle.template.bg": template,
+  "beagle.cli.bg": cli,
   "beagle.http.bg": http,
 };
