@@ -127,8 +127,22 @@ export type Expr =
   | FnExpr
   | { k: "Match"; subject: Expr; arms: { pat: Pattern; body: Expr[]; loc: Loc }[]; loc: Loc }
   | { k: "Throw"; value: Expr; loc: Loc }
-  /** `try { } catch (e) { }` / `catch (e, resume) { }` */
-  | { k: "Try"; body: Expr[]; errName: string; resumeName: string | null; handler: Expr[]; loc: Loc }
+  /**
+   * `try { } catch (e) { }` / `catch (e, resume) { }`; our extension: `try { } finally { }` and
+   * `try { } catch (e) { } finally { }` (`noCatch` when there is no catch).
+   * `finallyCatch` marks the internal boundary that a finally compiles to.
+   */
+  | {
+      k: "Try";
+      body: Expr[];
+      errName: string;
+      resumeName: string | null;
+      handler: Expr[];
+      finalizer?: Expr[];
+      noCatch?: boolean;
+      finallyCatch?: boolean;
+      loc: Loc;
+    }
   | { k: "Perform"; value: Expr; loc: Loc }
   /** `handle proto(arg) with handler { body }`, e.g. `handle effect/Handler(E) with h { ... }` */
   | { k: "Handle"; proto: QualName; protoArg: QualName | null; handler: Expr; body: Expr[]; loc: Loc }

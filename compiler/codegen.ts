@@ -40,11 +40,21 @@ interface Local {
 }
 
 interface LoopCtx {
+  /** creation order: a finally region knows which loops are outside it */
+  id?: number;
   owner: FnState;
   breakLabel: Label;
   continueLabel: Label;
   resultSlot: number;
   depth: number;
+}
+
+/** A `try ... finally` being compiled: exits that leave it become markers (tryFinally). */
+interface FinRegion {
+  home: FnState;
+  /** loops created from here on are inside the region */
+  firstLoop: number;
+  exits: ("return" | "break" | "continue")[];
 }
 
 interface Capture {
@@ -99,6 +109,10 @@ export class CodeGen {
   private tests: { name: string; fn: Closure }[] = [];
   private fs!: FnState;
   private unresolved: { v: Var; loc: Loc }[] = [];
+  /** `try ... finally` regions being compiled, innermost last (see tryFinally) */
+  private finRegions: FinRegion[] = [];
+  private loopIds = 0;
+  private finIds = 0;
 
   constructor(
     private readonly host: CompilerHost,
@@ -944,6 +958,7 @@ export class CodeGen {
       case "Continue":
         return this.breakOrContinue(e);
       case "Return": {
+        if (this.finallyExit(e, null)) return;
         if (e.value) this.expr(e.value, !fs.isThunk);
         else this.emit(Op.Null, 1);
         this.emit(fs.isThunk ? Op.ReturnNonLocal : Op.Return, -1);
@@ -972,6 +987,7 @@ export class CodeGen {
         fs.curLoc = e.loc;
         return this.emit(Op.Throw, 0);
       case "Try": {
+        if (e.finalizer) return this.tryFinally(e, e.finalizer);
         const params: Pattern[] = [{ k: "PBind", name: e.errName, loc: e.loc }];
         if (e.resumeName) params.push({ k: "PBind", name: e.resumeName, loc: e.loc });
         const handlerFn: FnExpr = { k: "Fn", name: null, arities: [], multi: false, doc: null, loc: e.loc };
@@ -986,7 +1002,7 @@ export class CodeGen {
         );
         this.thunk(e.body, e.loc);
         fs.curLoc = e.loc;
-        return this.emit1(Op.Try, e.resumeName ? 1 : 0, -1);
+        return this.emit1(Op.Try, e.finallyCatch ? 2 : e.resumeName ? 1 : 0, -1);
       }
       case "Perform":
         this.expr(e.value, false);
@@ -1158,7 +1174,14 @@ export class CodeGen {
       this.storeNewLocal(forE.name, false);
     }
     exit.resultSlot = result;
-    fs.loops.push({ owner: fs, breakLabel: exit, continueLabel: top, resultSlot: result, depth: exit.depth });
+    fs.loops.push({
+      id: this.loopIds++,
+      owner: fs,
+      breakLabel: exit,
+      continueLabel: top,
+      resultSlot: result,
+      depth: exit.depth,
+    });
     if (discard) this.blockVoid(body);
     else this.block(body, false);
     fs.loops.pop();
@@ -1174,6 +1197,102 @@ export class CodeGen {
     if (!discard) this.emit1(Op.LoadLocal, result, 1);
   }
 
+  /**
+   * `try { B } catch (e) { C } finally { F }` (our extension). Compiled as
+   *   let o = try<finally> { [0, try { B } catch (e) { C }] } catch (x) { __fin-outcome(x) }
+   *   F
+   *   dispatch on o[0]: 0 -> the value, 1 -> rethrow, 2+k -> redo exit k
+   * A `return`, `break` or `continue` in B or C that leaves the region does not jump: it
+   * throws a marker `__fin-exit(k, value)` that only finally boundaries catch (vm/interp.ts
+   * throwValue), and the dispatch after F performs exit k again from here (so it crosses
+   * enclosing finally regions the same way).
+   */
+  private tryFinally(e: Expr & { k: "Try" }, finalizer: Expr[]) {
+    const loc = e.loc;
+    const n = this.finIds++;
+    const region: FinRegion = { home: this.fs.home, firstLoop: this.loopIds, exits: [] };
+    const o = `__fin_o${n}`;
+    const v = (name: string): Expr => ({ k: "Var", name: { ns: null, name }, loc });
+    const lit = (x: number): Expr => ({ k: "Lit", value: { k: "Int", v: x }, loc });
+    const inner: Expr = !e.noCatch
+      ? { k: "Try", body: e.body, errName: e.errName, resumeName: e.resumeName, handler: e.handler, loc }
+      : { k: "Block", body: e.body, loc };
+    const guarded: Expr = {
+      k: "Try",
+      body: [{ k: "Vec", items: [lit(0), inner], loc }],
+      errName: `__fin_e${n}`,
+      resumeName: null,
+      handler: [{ k: "Call", fn: v("__fin-outcome"), args: [v(`__fin_e${n}`)], loc }],
+      finallyCatch: true,
+      loc,
+    };
+    const at = (i: number): Expr => ({ k: "Index", obj: v(o), index: lit(i), loc });
+    const body: Expr[] = [{ k: "Let", pat: { k: "PBind", name: o, loc }, value: guarded, mut: false, loc }];
+    // Build the dispatch once the guarded part is compiled (its exits are known then).
+    const dispatch = (): Expr => {
+      const kind: Expr = at(0);
+      let chain: Expr = { k: "Throw", value: at(1), loc };
+      for (let k = region.exits.length - 1; k >= 0; k--) {
+        const x = region.exits[k]!;
+        const redo: Expr =
+          x === "return"
+            ? { k: "Return", value: at(1), loc }
+            : x === "break"
+              ? { k: "Break", value: at(1), loc }
+              : { k: "Continue", loc };
+        chain = {
+          k: "If",
+          cond: { k: "Binary", op: "==", l: kind, r: lit(2 + k), loc },
+          then: [redo],
+          else: [chain],
+          loc,
+        };
+      }
+      return { k: "If", cond: { k: "Binary", op: "==", l: kind, r: lit(0), loc }, then: [at(1)], else: [chain], loc };
+    };
+    const fs = this.fs;
+    fs.scopes.push(new Map());
+    this.finRegions.push(region);
+    this.stmt(body[0]!);
+    this.finRegions.pop();
+    this.stmt({ k: "Block", body: finalizer, loc });
+    this.expr(dispatch(), false);
+    fs.scopes.pop();
+  }
+
+  /**
+   * A `return` (ctx null) or `break`/`continue` (its loop) that leaves a finally region is
+   * compiled as a throw of an exit marker to the innermost region it leaves. True if it was.
+   */
+  private finallyExit(e: Expr & { k: "Return" | "Break" | "Continue" }, ctx: LoopCtx | null): boolean {
+    const home = this.fs.home;
+    for (let i = this.finRegions.length - 1; i >= 0; i--) {
+      const r = this.finRegions[i]!;
+      if (r.home !== home) return false;
+      if (ctx && ctx.owner.home === home && (ctx.id ?? 0) >= r.firstLoop) return false;
+      const kind = e.k === "Return" ? "return" : e.k === "Break" ? "break" : "continue";
+      const value: Expr =
+        (e.k === "Return" || e.k === "Break") && e.value ? e.value : { k: "Lit", value: { k: "Null" }, loc: e.loc };
+      r.exits.push(kind);
+      const k = r.exits.length - 1;
+      this.expr(
+        {
+          k: "Throw",
+          value: {
+            k: "Call",
+            fn: { k: "Var", name: { ns: null, name: "__fin-exit" }, loc: e.loc },
+            args: [{ k: "Lit", value: { k: "Int", v: k }, loc: e.loc }, value],
+            loc: e.loc,
+          },
+          loc: e.loc,
+        },
+        false,
+      );
+      return true;
+    }
+    return false;
+  }
+
   private breakOrContinue(e: Expr & { k: "Break" | "Continue" }) {
     const fs = this.fs;
     // find the nearest loop, looking through thunks into their home function
@@ -1185,6 +1304,7 @@ export class CodeGen {
       owner = owner.parent;
     }
     if (!ctx) this.error(e.loc, `${e.k === "Break" ? "break" : "continue"} outside of a loop`);
+    if (this.finallyExit(e, ctx)) return;
     const label = e.k === "Break" ? ctx.breakLabel : ctx.continueLabel;
     if (e.k === "Break") {
       if (e.value) this.expr(e.value, false);

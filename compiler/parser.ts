@@ -1095,6 +1095,21 @@ class Parser {
   private parseTry(): Expr {
     const t = this.next();
     const body = this.parseBlock("'{' after 'try'");
+    // our extension: `try { } finally { }` (no catch)
+    if (this.atWord("finally")) {
+      this.next();
+      const finalizer = this.parseBlock("'{' after 'finally'");
+      return {
+        k: "Try",
+        body,
+        errName: "_",
+        resumeName: null,
+        handler: [],
+        finalizer,
+        noCatch: true,
+        loc: this.loc(t),
+      };
+    }
     this.expectWord("catch");
     this.expect("(", "'(' after 'catch'");
     const err = this.expectName("a name for the caught value");
@@ -1105,6 +1120,11 @@ class Parser {
     }
     this.expect(")", "')' after the catch parameters");
     const handler = this.parseBlock("'{' to start the catch body");
+    if (this.atWord("finally")) {
+      this.next();
+      const finalizer = this.parseBlock("'{' after 'finally'");
+      return { k: "Try", body, errName: err.v, resumeName, handler, finalizer, loc: this.loc(t) };
+    }
     return { k: "Try", body, errName: err.v, resumeName, handler, loc: this.loc(t) };
   }
 

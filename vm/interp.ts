@@ -265,12 +265,30 @@ function handlerImpl(vm: VM, effect: EnumType, handler: Value): Value {
 
 const ASYNC_FILE = "stdlib/beagle.async.bg";
 
+/**
+ * `try ... finally` (compiler/codegen.ts tryFinally): a return/break/continue leaving the
+ * region travels as a thrown `__FinallyExit { k, value }` that only finally boundaries (Try
+ * frames whose data is FINALLY) catch; the code after the finally block redoes exit k.
+ */
+export const FINALLY = "finally";
+const FinallyExit = new StructType("beagle.core", "__FinallyExit", ["k", "value"]);
+export const finallyBuiltins: Record<string, (...args: Value[]) => Value> = {
+  "__fin-exit": (k, v) => new Struct(FinallyExit, [k, v]),
+  /** what the finally boundary caught: [2 + k, value] for an exit, [1, error] for an error */
+  "__fin-outcome": (x) =>
+    x instanceof Struct && x.type === FinallyExit
+      ? PersistentVector.from([2 + (x.f[0] as number), x.f[1]])
+      : PersistentVector.from([1, x]),
+};
+
 /** Throw `value` on `fiber`: unwind to the nearest try boundary. Returns false if uncaught. */
 export function throwValue(vm: VM, fiber: Fiber, value: Value): boolean {
   const frames = fiber.frames;
+  const exit = value instanceof Struct && value.type === FinallyExit;
   for (let i = frames.length - 1; i >= 0; i--) {
     const f = frames[i]!;
     if (f.kind !== FrameKind.Try) continue;
+    if (exit && f.data !== FINALLY) continue;
     const catchFn = f.tag;
     // a task's failure caught to reject its future: keep where it came from for the awaiter's report
     if (catchFn instanceof Closure && catchFn.proto.file === ASYNC_FILE) {
@@ -1205,7 +1223,8 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               tag = regs[--sp];
             } else if (op === Op.Try) {
               kind = FrameKind.Try;
-              data = code[pc++] === 1;
+              const mode = code[pc++];
+              data = mode === 1 ? true : mode === 2 ? FINALLY : false;
               tag = regs[--sp];
             } else if (op === Op.Binding) {
               kind = FrameKind.Binding;

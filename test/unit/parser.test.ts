@@ -646,7 +646,8 @@ describe("syntax errors", () => {
     ["extend T with P { 1 }", 1, 19, "expected 'fn' (a method) or '}'"],
     ["protocol P { x }", 1, 14, "expected 'fn' (a protocol member) or '}'"],
     ["fn f(a b) { 1 }", 1, 8, "expected ',' or ')' in the parameter list"],
-    ["try { 1 } finally { 2 }", 1, 11, "expected 'catch'"],
+    ["try { 1 } fin { 2 }", 1, 11, "expected 'catch'"],
+    ["try { 1 } finally 2", 1, 19, "expected '{' after 'finally'"],
   ];
   for (const [src, line, col, msg] of cases) {
     test(JSON.stringify(src), () => {

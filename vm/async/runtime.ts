@@ -17,6 +17,7 @@ import { blockingSleep } from "../builtins/core.ts";
 import { ok } from "../core-types.ts";
 import { LoopBackend } from "./loop-backend.ts";
 import { type Abort, type FdReadiness, type IoContext, ioOp } from "./io-ops.ts";
+import { finallyBuiltins } from "../interp.ts";
 
 /** Something outside the VM that can block until an event arrives (the FFI event loop). */
 export interface IoBackend {
@@ -129,6 +130,8 @@ export class AsyncRuntime {
   install() {
     const vm = this.vm;
     const core = "beagle.core";
+    // try/finally's helpers (the language's, installed here because every runtime installs async)
+    for (const [name, fn] of Object.entries(finallyBuiltins)) vm.defineBuiltin(core, name, fn);
     vm.defineBuiltin(core, "__make-future", (state) =>
       this.makeFuture(state === "pending" || (state as { name?: string })?.name === "pending" ? "Pending" : "Running"),
     );
