@@ -38,6 +38,7 @@ import hash from "./beagle.hash.bg" with { type: "text" };
 import structPack from "./beagle.struct-pack.bg" with { type: "text" };
 import template from "./beagle.template.bg" with { type: "text" };
 import cli from "./beagle.cli.bg" with { type: "text" };
+import spawn from "./beagle.spawn.bg" with { type: "text" };
 
 import http from "./beagle.http.bg" with { type: "text" };
 
@@ -77,5 +78,6 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.struct-pack.bg": structPack,
   "beagle.template.bg": template,
   "beagle.cli.bg": cli,
+  "beagle.spawn.bg": spawn,
   "beagle.http.bg": http,
 };
