@@ -39,8 +39,10 @@ import structPack from "./beagle.struct-pack.bg" with { type: "text" };
 import template from "./beagle.template.bg" with { type: "text" };
 import cli from "./beagle.cli.bg" with { type: "text" };
 import spawn from "./beagle.spawn.bg" with { type: "text" };
+import stream from "./beagle.stream.bg" with { type: "text" };
 
 import http from "./beagle.http.bg" with { type: "text" };
+import ws from "./beagle.ws.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -79,5 +81,7 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.template.bg": template,
   "beagle.cli.bg": cli,
   "beagle.spawn.bg": spawn,
+  "beagle.stream.bg": stream,
   "beagle.http.bg": http,
+  "beagle.ws.bg": ws,
 };
