@@ -9,6 +9,7 @@ import { builtins as json } from "./json.ts";
 import { builtins as fsB } from "./fs.ts";
 import { builtins as io } from "./io.ts";
 import { builtins as http } from "./http.ts";
+import { builtins as ws } from "./ws.ts";
 
 export const builtins: Record<string, Builtin> = {
   ...strings,
@@ -19,6 +20,7 @@ export const builtins: Record<string, Builtin> = {
   ...fsB,
   ...io,
   ...http,
+  ...ws,
 };
 
 /** Builtins that live outside beagle.core (none yet: beagle.fs/io/timer wrap core `__` helpers). */
