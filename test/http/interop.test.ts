@@ -111,3 +111,84 @@ fn main(args) {
     server.stop(true);
   }
 }, 30_000);
+
+test("WebSocket both ways: Bun's client against a Beagle server, the Beagle client against Bun.serve", async () => {
+  const file = program(
+    "ws-server.bg",
+    `use beagle.socket as socket
+use beagle.ws as ws
+fn main() {
+  let listener = socket/listen("127.0.0.1", 0)
+  println(socket/local-port(listener))
+  socket/on-connection(listener, fn(conn) { ws/handle-ws-connection(conn, fn(c, m) { "echo:" ++ m }, 1048576) })
+}
+`,
+  );
+  const child = Bun.spawn([process.execPath, join(root, "beagle.ts"), file], { stdout: "pipe", stderr: "pipe" });
+  try {
+    const reader = child.stdout.getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("server exited");
+      text += new TextDecoder().decode(value);
+    }
+    const sock = new WebSocket(`ws://127.0.0.1:${Number(text.trim())}/x`);
+    const got: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      sock.onerror = () => reject(new Error("websocket error"));
+      sock.onopen = () => {
+        sock.send("one");
+        sock.send("x".repeat(100_000));
+      };
+      sock.onmessage = (e) => {
+        got.push(String(e.data));
+        if (got.length === 2) resolve();
+      };
+    });
+    expect(got[0]).toBe("echo:one");
+    expect(got[1]!.length).toBe(100_005);
+    sock.close(1000);
+  } finally {
+    child.kill();
+    await child.exited;
+  }
+
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req, srv) {
+      return srv.upgrade(req) ? undefined : new Response("no", { status: 400 });
+    },
+    websocket: {
+      message(w, m) {
+        w.send(typeof m === "string" ? m.toUpperCase() : m);
+      },
+    },
+  });
+  try {
+    const client = program(
+      "ws-client.bg",
+      `use beagle.ws as ws
+fn main(args) {
+  let c = ws/connect("ws://127.0.0.1:" ++ args[0] ++ "/")
+  ws/send(c, "shout")
+  println(ws/receive(c))
+  ws/send-binary(c, core/__bytes-from-values([0, 255, 128]))
+  println(core/__bytes-values(ws/receive(c)))
+  ws/close(c)
+}
+`,
+    );
+    const p = Bun.spawn([process.execPath, join(root, "beagle.ts"), client, String(server.port)], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    await p.exited;
+    expect(err).toBe("");
+    expect(out).toBe("SHOUT\n[0, 255, 128]\n");
+  } finally {
+    server.stop(true);
+  }
+}, 30_000);
