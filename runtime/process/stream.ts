@@ -21,18 +21,28 @@ export type ReadResult = Uint8Array | null | number;
 
 const scratch = new Uint8Array(CHUNK);
 
-/** Length of `b` without a trailing incomplete UTF-8 sequence (at most 3 bytes held back). */
+/**
+ * Length of `b` without a trailing incomplete UTF-8 sequence: up to 3 bytes
+ * that are a valid start of a character whose remaining bytes have not
+ * arrived. Bytes that can never become valid UTF-8 are not held back.
+ */
 export function completeUtf8Prefix(b: Uint8Array): number {
   const n = b.length;
   for (let back = 1; back <= Math.min(3, n); back++) {
     const c = b[n - back]!;
     if (c < 0x80) return n; // ASCII: nothing pending
-    if (c >= 0xc0) {
-      // a lead byte `back` bytes from the end: does its sequence fit?
-      const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-      return need > back ? n - back : n;
+    if (c < 0xc0) continue; // continuation byte: look for its lead
+    if (c < 0xc2 || c > 0xf4) return n; // never a valid lead
+    const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+    if (need <= back) return n; // complete (or overlong with junk: not ours to hold)
+    if (back >= 2) {
+      // the second byte's range depends on the lead (no overlongs, surrogates or > U+10FFFF)
+      const d = b[n - back + 1]!;
+      const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+      const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+      if (d < lo || d > hi) return n;
     }
-    // continuation byte: keep looking for its lead
+    return n - back;
   }
   return n;
 }
