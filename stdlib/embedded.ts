@@ -40,6 +40,8 @@ import template from "./beagle.template.bg" with { type: "text" };
 import cli from "./beagle.cli.bg" with { type: "text" };
 import spawn from "./beagle.spawn.bg" with { type: "text" };
 import stream from "./beagle.stream.bg" with { type: "text" };
+import channel from "./beagle.channel.bg" with { type: "text" };
+import testAsync from "./beagle.test-async.bg" with { type: "text" };
 
 import http from "./beagle.http.bg" with { type: "text" };
 import ws from "./beagle.ws.bg" with { type: "text" };
@@ -82,6 +84,8 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.cli.bg": cli,
   "beagle.spawn.bg": spawn,
   "beagle.stream.bg": stream,
+  "beagle.channel.bg": channel,
+  "beagle.test-async.bg": testAsync,
   "beagle.http.bg": http,
   "beagle.ws.bg": ws,
 };
