@@ -28,6 +28,12 @@ export const BLOCK_REPORT_PREFIX = "@@beagle-test ";
 export const BLOCKS_BEGIN_MARKER = "@@beagle-test-blocks-begin";
 /** Environment variable that asks the VM to run test blocks. */
 export const TEST_BLOCKS_ENV = "BEAGLE_TEST_BLOCKS";
+/** Prefix of the line the VM writes to stderr as a test block starts. */
+export const BLOCK_START_PREFIX = "@@beagle-test-start ";
+/** Environment variable that limits the test blocks run to names containing it. */
+export const TEST_FILTER_ENV = "BEAGLE_TEST_FILTER";
+/** A snapshot diff longer than this many lines is cut, with a summary. */
+export const MAX_DIFF_LINES = 120;
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_CAPTURE = 8 * 1024 * 1024;
@@ -40,6 +46,8 @@ export interface RunnerOptions {
   timeoutMs: number;
   jobs: number;
   verbose: boolean;
+  /** write a CTRF JSON report here */
+  ctrf: string | null;
 }
 
 export interface SuiteConfig extends RunnerOptions {
@@ -50,12 +58,18 @@ export interface SuiteConfig extends RunnerOptions {
   print: (line: string) => void;
   color: boolean;
   env?: Record<string, string | undefined>;
+  /** files chosen by a test name rather than their path: only matching blocks run in them */
+  blockFilter?: { text: string; files: Set<string> };
+  /** a live "[done/total] file" line on stderr (a terminal) */
+  progress?: boolean;
 }
 
 export interface BlockResult {
   name: string;
   ok: boolean;
   message: string;
+  /** how long the block ran, when the VM says */
+  ms?: number;
 }
 
 export interface FileResult {
@@ -67,6 +81,8 @@ export interface FileResult {
   blocks: BlockResult[];
   durationMs: number;
   updated: boolean;
+  /** a test block that started and never reported (the file was killed while running it) */
+  running?: string | null;
 }
 
 export interface Summary {
@@ -88,8 +104,8 @@ export interface ProcessOutcome {
 }
 
 const USAGE =
-  "usage: beagle test [PATHS...] [--filter S] [--update-snapshots] [--timeout MS] [--jobs N] [--verbose]\n" +
-  "       beagle --all-tests [--filter S] [--update-snapshots] [--timeout MS] [--jobs N] [--verbose]";
+  "usage: beagle test [PATHS...] [--filter S] [--update-snapshots] [--timeout MS] [--jobs N] [--verbose] [--ctrf FILE]\n" +
+  "       beagle --all-tests [--filter S] [--update-snapshots] [--timeout MS] [--jobs N] [--verbose] [--ctrf FILE]";
 
 export function defaultJobs(): number {
   try {
@@ -107,6 +123,7 @@ export function parseArgs(args: string[]): RunnerOptions | { error: string } | {
     timeoutMs: DEFAULT_TIMEOUT_MS,
     jobs: defaultJobs(),
     verbose: false,
+    ctrf: null,
   };
   const positiveInt = (name: string, v: string | undefined): number | string => {
     if (v === undefined) return `${name} needs a value`;
@@ -138,6 +155,12 @@ export function parseArgs(args: string[]): RunnerOptions | { error: string } | {
         const v = value();
         if (v === undefined) return { error: "--filter needs a value" };
         opts.filter = v;
+        break;
+      }
+      case "--ctrf": {
+        const v = value();
+        if (v === undefined) return { error: "--ctrf needs a file name" };
+        opts.ctrf = v;
         break;
       }
       case "--timeout": {
@@ -288,22 +311,35 @@ export function runProcess(
 }
 
 /** Split the child's stderr into test-block reports and everything else. */
-export function parseBlockReports(stderr: string): { blocks: BlockResult[]; other: string } {
+export function parseBlockReports(stderr: string): { blocks: BlockResult[]; other: string; running: string | null } {
   const blocks: BlockResult[] = [];
   const other: string[] = [];
+  let running: string | null = null;
   for (const line of stderr.split("\n")) {
+    if (line.startsWith(BLOCK_START_PREFIX)) {
+      try {
+        const r = JSON.parse(line.slice(BLOCK_START_PREFIX.length));
+        if (r && typeof r.name === "string") {
+          running = r.name;
+          continue;
+        }
+      } catch {}
+    }
     if (line.startsWith(BLOCK_REPORT_PREFIX)) {
       try {
         const r = JSON.parse(line.slice(BLOCK_REPORT_PREFIX.length));
         if (r && typeof r.name === "string" && typeof r.ok === "boolean") {
-          blocks.push({ name: r.name, ok: r.ok, message: typeof r.message === "string" ? r.message : "" });
+          const b: BlockResult = { name: r.name, ok: r.ok, message: typeof r.message === "string" ? r.message : "" };
+          if (typeof r.ms === "number") b.ms = r.ms;
+          blocks.push(b);
+          running = null;
           continue;
         }
       } catch {}
     }
     other.push(line);
   }
-  return { blocks, other: other.join("\n") };
+  return { blocks, other: other.join("\n"), running };
 }
 
 /** Stdout before the test blocks started (what the snapshot is compared with), and after. */
@@ -326,12 +362,12 @@ export function evaluate(
   display: string,
   source: string,
   run: ProcessOutcome,
-  opts: { updateSnapshots: boolean; timeoutMs: number },
+  opts: { updateSnapshots: boolean; timeoutMs: number; verbose?: boolean },
 ): FileResult {
   const details: string[] = [];
   let failed = false;
   let updated = false;
-  const { blocks, other: stderr } = parseBlockReports(run.stderr);
+  const { blocks, other: stderr, running } = parseBlockReports(run.stderr);
   const { main: stdout } = splitStdout(run.stdout);
   const exp = findExpectation(source);
   const declared = testBlockNames(source);
@@ -340,7 +376,15 @@ export function evaluate(
 
   if (run.timedOut) {
     failed = processFailed = true;
-    details.push(`timed out after ${opts.timeoutMs} ms (killed)`);
+    details.push(
+      `timed out after ${opts.timeoutMs} ms (killed) ${
+        running !== null
+          ? `while running test '${running}'`
+          : blocks.length > 0
+            ? `after test '${blocks[blocks.length - 1]!.name}'`
+            : "before any test block started (in the top-level code or main)"
+      }`,
+    );
   } else if (run.code === null || run.signal) {
     failed = processFailed = true;
     details.push(`killed by signal ${run.signal ?? "?"}`);
@@ -371,11 +415,7 @@ export function evaluate(
       } else if (!processFailed) {
         failed = true;
         details.push("stdout does not match the expectation block:");
-        details.push(
-          ...unifiedDiff(exp.expected, stdout.trim(), { expectedLabel: "expected", actualLabel: "actual stdout" })
-            .split("\n")
-            .map((l) => "  " + l),
-        );
+        details.push(...cappedDiff(exp.expected, stdout.trim()).map((l) => "  " + l));
       } else if (stdout.trim() !== "") {
         details.push("stdout:", ...tail(stdout).map((l) => "  " + l));
       }
@@ -392,7 +432,8 @@ export function evaluate(
     );
   }
   for (const b of blocks) {
-    details.push(`test ${b.ok ? "pass" : "FAIL"}: ${b.name}`);
+    const time = opts.verbose && b.ms !== undefined ? ` (${b.ms} ms)` : "";
+    details.push(`test ${b.ok ? "pass" : "FAIL"}: ${b.name}${time}`);
     if (!b.ok) {
       failed = true;
       for (const l of (b.message || "(no message)").split("\n")) details.push("  " + l);
@@ -409,7 +450,27 @@ export function evaluate(
     blocks,
     durationMs: run.durationMs,
     updated,
+    running,
   };
+}
+
+/**
+ * The snapshot diff, cut to MAX_DIFF_LINES with a summary of the rest (a runaway program's
+ * megabytes of output must not become megabytes of report).
+ */
+export function cappedDiff(expected: string, actual: string): string[] {
+  const expLines = expected.split("\n").length;
+  const actLines = actual.split("\n").length;
+  const summary = `(expected ${expLines} line${expLines === 1 ? "" : "s"}, ${actual.length > 0 ? actLines : 0} in stdout)`;
+  // far more output than expected: compare only a prefix (the diff of the rest says nothing new)
+  const limit = Math.max(expLines * 2, MAX_DIFF_LINES) + 1;
+  const cutActual = actLines > limit ? actual.split("\n").slice(0, limit).join("\n") : actual;
+  const lines = unifiedDiff(expected, cutActual, { expectedLabel: "expected", actualLabel: "actual stdout" }).split(
+    "\n",
+  );
+  if (lines.length <= MAX_DIFF_LINES && cutActual === actual) return lines;
+  const shown = lines.slice(0, MAX_DIFF_LINES);
+  return [...shown, `... diff cut after ${shown.length} lines ${summary}`];
 }
 
 export async function runOne(file: string, cfg: SuiteConfig, track?: Set<number>): Promise<FileResult> {
@@ -445,7 +506,9 @@ export async function runOne(file: string, cfg: SuiteConfig, track?: Set<number>
   const base = cfg.env ?? process.env;
   // test files may `use` the project's modules: the runner's directory is on the module path
   const beaglePath = [base.BEAGLE_PATH, cfg.cwd].filter(Boolean).join(":");
-  const env = { ...base, [TEST_BLOCKS_ENV]: "1", BEAGLE_PATH: beaglePath };
+  const env: Record<string, string | undefined> = { ...base, [TEST_BLOCKS_ENV]: "1", BEAGLE_PATH: beaglePath };
+  if (cfg.blockFilter?.files.has(file)) env[TEST_FILTER_ENV] = cfg.blockFilter.text;
+  else delete env[TEST_FILTER_ENV];
   const run = await runProcess([...cfg.command, file], { cwd: cfg.cwd, env, timeoutMs: cfg.timeoutMs }, track);
   return evaluate(file, display, source, run, cfg);
 }
@@ -470,17 +533,91 @@ export function summaryLine(s: Pick<Summary, "passed" | "failed" | "skipped">): 
   return `${s.passed} passed, ${s.failed} failed${s.skipped > 0 ? `, ${s.skipped} skipped` : ""}`;
 }
 
+/**
+ * A process that outlives the runner to kill its children's process groups if the runner
+ * dies without doing so itself (SIGKILL, a crash): it reads `+PGID` / `-PGID` lines and, when
+ * its stdin closes (the kernel closes it when the runner dies, whatever killed it), kills the
+ * groups still listed. It ignores the terminal's signals so a Ctrl-C cannot take it first.
+ */
+export class Watchdog {
+  private readonly child: ReturnType<typeof spawn> | null;
+  constructor() {
+    let child: ReturnType<typeof spawn> | null = null;
+    try {
+      const awk =
+        "/^[+]/ { live[substr($0, 2)] = 1; next } /^-/ { delete live[substr($0, 2)] } " +
+        'END { for (p in live) system("kill -KILL -- -" p " 2>/dev/null") }';
+      child = spawn("sh", ["-c", `trap '' INT TERM HUP; exec awk '${awk}'`], {
+        stdio: ["pipe", "ignore", "ignore"],
+        detached: true,
+      });
+      child.on("error", () => {});
+      child.stdin!.on("error", () => {});
+      child.unref();
+      (child.stdin as unknown as { unref?: () => void }).unref?.();
+    } catch {
+      child = null;
+    }
+    this.child = child;
+  }
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+  add(pid: number) {
+    this.child?.stdin?.write(`+${pid}\n`);
+  }
+  remove(pid: number) {
+    this.child?.stdin?.write(`-${pid}\n`);
+  }
+  /** Normal end: nothing is left to kill. */
+  close() {
+    this.child?.stdin?.end();
+  }
+}
+
+/** The set of running children's pids, mirrored to a watchdog. */
+class LiveSet extends Set<number> {
+  constructor(private readonly dog: Watchdog | null) {
+    super();
+  }
+  override add(pid: number): this {
+    this.dog?.add(pid);
+    return super.add(pid);
+  }
+  override delete(pid: number): boolean {
+    this.dog?.remove(pid);
+    return super.delete(pid);
+  }
+}
+
 /** Run the files (absolute paths, in report order) and print the report. */
 export async function runSuite(files: string[], cfg: SuiteConfig): Promise<Summary> {
   const results: (FileResult | undefined)[] = new Array(files.length);
-  const live = new Set<number>();
+  const dog = new Watchdog();
+  const live = new LiveSet(dog);
   let printed = 0;
   let next = 0;
+  let finished = 0;
+  const running = new Set<string>();
+  const progress = (line: string | null) => {
+    if (!cfg.progress) return;
+    process.stderr.write(line === null ? "\x1b[2K\r" : `\x1b[2K\r${line.slice(0, (process.stderr.columns || 80) - 1)}`);
+  };
+  const showProgress = () => {
+    const first = running.values().next().value;
+    progress(
+      `[${finished}/${files.length}]${first ? ` ${displayPath(first, cfg.cwd)}` : ""}${running.size > 1 ? ` (+${running.size - 1})` : ""}`,
+    );
+  };
   const flush = () => {
+    let any = false;
     while (printed < files.length && results[printed]) {
+      if (!any) progress(null);
+      any = true;
       for (const line of formatResult(results[printed]!, cfg)) cfg.print(line);
       printed++;
     }
+    if (any || cfg.progress) showProgress();
   };
   const onSignal = () => {
     for (const pid of live) {
@@ -496,7 +633,11 @@ export async function runSuite(files: string[], cfg: SuiteConfig): Promise<Summa
     const worker = async () => {
       while (next < files.length) {
         const i = next++;
+        running.add(files[i]!);
+        showProgress();
         results[i] = await runOne(files[i]!, cfg, live);
+        running.delete(files[i]!);
+        finished++;
         flush();
       }
     };
@@ -504,8 +645,10 @@ export async function runSuite(files: string[], cfg: SuiteConfig): Promise<Summa
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    dog.close();
   }
   flush();
+  progress(null);
   const done = results as FileResult[];
   const summary: Summary = {
     passed: done.filter((r) => r.status === "pass").length,
@@ -521,6 +664,58 @@ export async function runSuite(files: string[], cfg: SuiteConfig): Promise<Summa
   }
   cfg.print(summaryLine(summary));
   return summary;
+}
+
+/**
+ * The results in CTRF (Common Test Report Format, ctrf.io), as upstream's `beag test --ctrf`
+ * writes them: one test per file, plus one per test block (named `FILE > BLOCK`).
+ */
+export function ctrfReport(summary: Summary, start: number, stop: number) {
+  type CtrfTest = {
+    name: string;
+    status: "passed" | "failed" | "skipped";
+    duration: number;
+    filePath: string;
+    message?: string;
+  };
+  const tests: CtrfTest[] = [];
+  for (const r of summary.results) {
+    const status = r.status === "pass" ? "passed" : r.status === "fail" ? "failed" : "skipped";
+    const t: CtrfTest = { name: r.display, status, duration: Math.round(r.durationMs), filePath: r.display };
+    const fileDetails = r.details.filter((d) => !/^ *test (pass|FAIL): /.test(d));
+    if (r.status === "fail" && fileDetails.length) t.message = fileDetails.join("\n");
+    if (r.status === "skip" && r.skipReason) t.message = r.skipReason;
+    tests.push(t);
+    for (const b of r.blocks) {
+      const bt: CtrfTest = {
+        name: `${r.display} > ${b.name}`,
+        status: b.ok ? "passed" : "failed",
+        duration: Math.round(b.ms ?? 0),
+        filePath: r.display,
+      };
+      if (!b.ok) bt.message = b.message;
+      tests.push(bt);
+    }
+  }
+  const count = (s: CtrfTest["status"]) => tests.filter((t) => t.status === s).length;
+  return {
+    reportFormat: "CTRF",
+    specVersion: "0.0.0",
+    results: {
+      tool: { name: "beagle" },
+      summary: {
+        tests: tests.length,
+        passed: count("passed"),
+        failed: count("failed"),
+        skipped: count("skipped"),
+        pending: 0,
+        other: 0,
+        start,
+        stop,
+      },
+      tests,
+    },
+  };
 }
 
 function useColor(): boolean {
@@ -548,6 +743,7 @@ function configFrom(opts: RunnerOptions, cwd: string): SuiteConfig {
     cwd,
     print: (line) => process.stdout.write(line + "\n"),
     color: useColor(),
+    progress: Boolean(process.stderr.isTTY) && !process.env.CI,
   };
 }
 
@@ -562,15 +758,37 @@ async function runWith(opts: RunnerOptions, roots: string[], cwd: string, emptyM
   const cfg = configFrom(opts, cwd);
   if (opts.filter !== null) {
     const f = opts.filter;
-    files = files.filter((p) => p.includes(f) || displayPath(p, cwd).includes(f));
+    const byName = new Set<string>();
+    files = files.filter((p) => {
+      if (p.includes(f) || displayPath(p, cwd).includes(f)) return true;
+      let source = "";
+      try {
+        source = readFileSync(p, "utf8");
+      } catch {}
+      if (!testBlockNames(source).some((n) => n.includes(f))) return false;
+      byName.add(p);
+      return true;
+    });
+    cfg.blockFilter = { text: f, files: byName };
   }
   if (files.length === 0) {
-    cfg.print(opts.filter !== null ? `No test files match '${opts.filter}'` : emptyMessage);
+    cfg.print(opts.filter !== null ? `No test file or test name matches '${opts.filter}'` : emptyMessage);
     cfg.print("");
     cfg.print(summaryLine({ passed: 0, failed: 0, skipped: 0 }));
-    return 0;
+    // a filter that selects nothing is a mistake (a typo would otherwise pass silently)
+    return opts.filter !== null ? 1 : 0;
   }
+  const started = Date.now();
   const summary = await runSuite(files, cfg);
+  if (opts.ctrf !== null) {
+    try {
+      writeFileSync(opts.ctrf, JSON.stringify(ctrfReport(summary, started, Date.now()), null, 2) + "\n");
+      cfg.print(`CTRF report written to ${opts.ctrf}`);
+    } catch (e) {
+      process.stderr.write(`beagle test: cannot write ${opts.ctrf}: ${(e as NodeJS.ErrnoException).code ?? e}\n`);
+      return 2;
+    }
+  }
   return summary.failed > 0 ? 1 : 0;
 }
 

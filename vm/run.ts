@@ -318,13 +318,26 @@ async function runProgram(rt: Runtime, path: string, source: string, args: strin
   let failed = 0;
   if (process.env.BEAGLE_TEST_BLOCKS === "1" && mod.tests.length) {
     vm.write("@@beagle-test-blocks-begin\n");
+    // `beagle test --filter S` selected this file by test name: only those blocks run
+    const only = process.env.BEAGLE_TEST_FILTER;
     for (const t of mod.tests) {
+      if (only && !t.name.includes(only)) continue;
+      vm.flush();
+      // so a runner that has to kill a hung file can say which test was running
+      printErr(`@@beagle-test-start ${JSON.stringify({ name: t.name })}`);
+      const started = performance.now();
       const f = runMainFiber(vm, t.fn, null);
       vm.flush();
+      const ms = Math.round((performance.now() - started) * 10) / 10;
       const ok = f.error === undefined && f.state === FiberState.Done;
       if (!ok) failed++;
-      const message = ok ? "" : f.error !== undefined ? describeError(f.error) : "test never finished (blocked)";
-      printErr(`@@beagle-test ${JSON.stringify({ name: t.name, ok, message })}`);
+      // a failure carries the whole report: file:line:col, the source line, caret and stack
+      const message = ok
+        ? ""
+        : f.error !== undefined
+          ? errorReport(vm, f.error, traceOfFiber(f), f.errorAt)
+          : "test never finished (every task is blocked)";
+      printErr(`@@beagle-test ${JSON.stringify({ name: t.name, ok, message, ms })}`);
     }
   }
   vm.flush();

@@ -34,6 +34,7 @@ async function suite(files: string[], over: Partial<SuiteConfig> = {}) {
     timeoutMs: 10_000,
     jobs: 4,
     verbose: false,
+    ctrf: null,
     command: FAKE_VM,
     cwd: dir,
     print: (l) => out.push(l),
@@ -56,19 +57,23 @@ function cli(args: string[], cwd = dir) {
 
 describe("argument parsing", () => {
   test("options and paths", () => {
-    expect(parseArgs(["a", "--filter", "x", "--update-snapshots", "--timeout=500", "-j", "3", "b"])).toEqual({
+    expect(
+      parseArgs(["a", "--filter", "x", "--update-snapshots", "--timeout=500", "-j", "3", "b", "--ctrf", "r.json"]),
+    ).toEqual({
       paths: ["a", "b"],
       filter: "x",
       updateSnapshots: true,
       timeoutMs: 500,
       jobs: 3,
       verbose: false,
+      ctrf: "r.json",
     });
   });
   test("errors", () => {
     expect(parseArgs(["--jobs", "0"])).toHaveProperty("error");
     expect(parseArgs(["--timeout"])).toHaveProperty("error");
     expect(parseArgs(["--bogus"])).toHaveProperty("error");
+    expect(parseArgs(["--ctrf"])).toHaveProperty("error");
   });
 });
 
