@@ -59,22 +59,41 @@ function validSeq(b: Uint8Array, i: number): number {
   return 0;
 }
 
+let units = new Uint16Array(1024);
+
+/** Manual UTF-8 decode with surrogateescape: each unit written once, joined in 8K-unit pieces. */
 function decodeEscaping(b: Uint8Array): string {
-  let runStart = 0;
+  if (units.length < b.length) units = new Uint16Array(b.length);
+  const u = units;
+  let o = 0;
   let i = 0;
-  const parts: string[] = [];
-  while (i < b.length) {
-    const k = validSeq(b, i);
-    if (k > 0) {
-      i += k;
+  const n = b.length;
+  while (i < n) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      u[o++] = c;
+      i++;
       continue;
     }
-    if (i > runStart) parts.push(decoder.decode(b.subarray(runStart, i)));
-    parts.push(String.fromCharCode(0xdc00 | b[i]!));
-    i++;
-    runStart = i;
+    const k = validSeq(b, i);
+    if (k === 2) {
+      u[o++] = ((c & 0x1f) << 6) | (b[i + 1]! & 0x3f);
+    } else if (k === 3) {
+      u[o++] = ((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f);
+    } else if (k === 4) {
+      const cp = ((c & 0x07) << 18) | ((b[i + 1]! & 0x3f) << 12) | ((b[i + 2]! & 0x3f) << 6) | (b[i + 3]! & 0x3f);
+      u[o++] = 0xd800 + ((cp - 0x10000) >> 10);
+      u[o++] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+    } else {
+      u[o++] = 0xdc00 | c; // not part of valid UTF-8: escaped
+      i++;
+      continue;
+    }
+    i += k;
   }
-  if (runStart < b.length) parts.push(decoder.decode(b.subarray(runStart)));
+  const parts: string[] = [];
+  for (let p = 0; p < o; p += 8192)
+    parts.push(String.fromCharCode.apply(null, u.subarray(p, Math.min(o, p + 8192)) as unknown as number[]));
   return parts.join("");
 }
 

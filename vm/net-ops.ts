@@ -47,7 +47,14 @@ import { resolveBlocking, resolveOffLoop } from "../runtime/net/resolver.ts";
 import { READABLE, WRITABLE } from "../runtime/poller.ts";
 import { eventLoopCreate, eventLoopRunOnce, eventLoopWake, type LoopHandle } from "../runtime/eventloop-builtins.ts";
 import { cpuCount } from "../runtime/cpu.ts";
-import { type Abort, type Complete, type FdReadiness, type IoContext, type IoOp, registerIoOp } from "./async/io-ops.ts";
+import {
+  type Abort,
+  type Complete,
+  type FdReadiness,
+  type IoContext,
+  type IoOp,
+  registerIoOp,
+} from "./async/io-ops.ts";
 import { err, errorValue, ok } from "./core-types.ts";
 import { PersistentVector } from "./collections/vector.ts";
 import { BeagleRuntimeError, typeError } from "./errors.ts";
@@ -127,37 +134,69 @@ function closedError(what: string): Value {
 
 // ------------------------------------------------------------------ readiness
 
-function syncWatch(c: Conn): void {
-  let want = 0;
-  for (const w of c.waiters) want |= w.interest;
-  if (want === c.watchInterest) return;
+// A watch outlives the operation that made it: after a completion the fd stays
+// registered (an echo's next read then costs no epoll_ctl). The first event
+// that no waiter wants ends it, so an fd nobody waits on cannot spin the loop.
+
+function releaseWatch(c: Conn): void {
   if (c.watchRelease) {
     c.watchRelease();
     c.watchRelease = null;
   }
+  c.watchInterest = 0;
+}
+
+/** Make the watch match the waiters; `lazy`: keep a watch that covers them (or that nobody needs yet). */
+function syncWatch(c: Conn, lazy = false): void {
+  let want = 0;
+  for (const w of c.waiters) want |= w.interest;
+  if (want === c.watchInterest) return;
+  if (lazy && (want & ~c.watchInterest) === 0) return;
+  releaseWatch(c);
   c.watchInterest = want;
   if (want !== 0) c.watchRelease = c.io!.watchFd(c.fd, want, (ev) => dispatch(c, ev));
 }
 
 function dispatch(c: Conn, ev: FdReadiness): void {
   const any = ev.hangup || ev.error;
+  let wanted = false;
   for (const w of c.waiters.slice()) {
-    if (any || (w.interest & READABLE && ev.readable) || (w.interest & WRITABLE && ev.writable)) w.fire(false);
+    if (any || (w.interest & READABLE && ev.readable) || (w.interest & WRITABLE && ev.writable)) {
+      wanted = true;
+      w.fire(false);
+    }
   }
-  if (!c.closed) syncWatch(c);
+  if (c.closed) return;
+  if (!wanted && c.waiters.length === 0) releaseWatch(c);
+  else syncWatch(c, wanted);
 }
 
-/** Park `fire` until `c` is ready for `interest`; the result removes the waiter. */
-function await_(c: Conn, io: IoContext, interest: number, fire: (closed: boolean) => void): Abort {
+interface Parked {
+  /** the operation finished: forget the waiter, keep the watch for the next one */
+  done(): void;
+  /** the operation was abandoned: forget the waiter and release what only it needed */
+  abort: Abort;
+}
+
+/** Park `fire` until `c` is ready for `interest`. */
+function await_(c: Conn, io: IoContext, interest: number, fire: (closed: boolean) => void): Parked {
   c.io = io;
   const w: Waiter = { interest, fire };
   c.waiters.push(w);
-  syncWatch(c);
-  return () => {
+  syncWatch(c, true);
+  const remove = (): boolean => {
     const i = c.waiters.indexOf(w);
-    if (i < 0) return;
+    if (i < 0) return false;
     c.waiters.splice(i, 1);
-    if (!c.closed) syncWatch(c);
+    return true;
+  };
+  return {
+    done: () => {
+      remove();
+    },
+    abort: () => {
+      if (remove() && !c.closed) syncWatch(c);
+    },
   };
 }
 
@@ -172,19 +211,21 @@ function evented(
   what: string,
   attempt: () => Value | undefined,
   complete: Complete,
+  justTried = false,
 ): Abort {
-  const first = attempt();
+  // justTried: the caller's fast path just got EAGAIN; go straight to waiting
+  const first = justTried ? undefined : attempt();
   if (first !== undefined) {
     complete(first);
     return () => {};
   }
-  const stop = await_(c, io, interest, (closed) => {
+  const parked = await_(c, io, interest, (closed) => {
     const r = closed ? closedError(what) : attempt();
     if (r === undefined) return;
-    stop();
+    parked.done();
     complete(r);
   });
-  return stop;
+  return parked.abort;
 }
 
 /** The blocking shape: retry `attempt` after poll(2) says the fd is ready. */
@@ -210,12 +251,26 @@ function readCount(n: Value): number {
   return k;
 }
 
+// The last string a read produced and its bytes: an echo writes back exactly
+// that string, and then its bytes need no encoding (binary data is the slow case).
+let lastReadString = "";
+let lastReadBytes = new Uint8Array(0);
+
+function decodeRead(buf: Uint8Array, r: number): string {
+  const s = bytesToString(buf.subarray(0, r));
+  if (r >= 256) {
+    lastReadString = s;
+    lastReadBytes = buf.slice(0, r);
+  }
+  return s;
+}
+
 function readAttempt(c: Conn, n: number): () => Value | undefined {
   return () => {
     if (c.closed) return closedError("Read");
     const buf = scratchOf(n);
     const r = recvFd(c.fd, buf, Math.min(n, buf.length));
-    if (r >= 0) return ok(bytesToString(buf.subarray(0, r)));
+    if (r >= 0) return ok(decodeRead(buf, r));
     if (r === -EAGAIN) return undefined;
     return fail("Read", -r);
   };
@@ -223,6 +278,7 @@ function readAttempt(c: Conn, n: number): () => Value | undefined {
 
 function dataBytes(data: Value): Uint8Array {
   if (typeof data !== "string") typeError(`socket write expects a String, got ${data === null ? "null" : typeof data}`);
+  if (data.length >= 256 && data === lastReadString) return lastReadBytes;
   return stringToBytes(data);
 }
 
@@ -317,12 +373,12 @@ function connectHosts(hosts: string[], port: number, io: IoContext, done: Comple
         if (finish()) return;
         continue;
       }
-      const release = await_(c, io, WRITABLE, () => {
-        release();
+      const parked = await_(c, io, WRITABLE, () => {
+        parked.abort();
         if (!finish()) next();
       });
       stop = () => {
-        release();
+        parked.abort();
         closeConn(c);
       };
       return;
@@ -474,13 +530,13 @@ registerNetOp("tcp-read", {
     const c = conn(id ?? null, "tcp");
     return c ? blocking(c, READABLE, readAttempt(c, readCount(n ?? null))) : closedError("Read");
   },
-  evented: ([id, n], complete, io) => {
+  evented: ([id, n, justTried], complete, io) => {
     const c = conn(id ?? null, "tcp");
     if (!c) {
       complete(closedError("Read"));
       return () => {};
     }
-    return evented(c, io, READABLE, "Read", readAttempt(c, readCount(n ?? null)), complete);
+    return evented(c, io, READABLE, "Read", readAttempt(c, readCount(n ?? null)), complete, justTried === true);
   },
 });
 
@@ -629,7 +685,7 @@ export function installNet(vm: VM): void {
     const k = readCount(n);
     const buf = scratchOf(k);
     const r = recvFd(c.fd, buf, Math.min(k, buf.length));
-    return r >= 0 ? bytesToString(buf.subarray(0, r)) : false;
+    return r >= 0 ? decodeRead(buf, r) : false;
   });
   // true: all sent; false: nothing sent (park); Int: bytes sent, send the rest with the io op
   def("tcp-try-write", (_loop, id, data) => {

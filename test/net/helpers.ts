@@ -11,6 +11,8 @@ export interface Child {
   proc: Subprocess<"ignore", "pipe", "pipe">;
   port: number;
   stderr(): Promise<string>;
+  /** everything written to stdout so far */
+  stdout(): string;
 }
 
 /** Run `bun beagle.ts ARGS` (optionally under `ulimit -n`) until it prints "port N". */
@@ -25,7 +27,14 @@ export async function startBeagle(args: string[], opts: { fdLimit?: number } = {
   for (;;) {
     const m = /port (\d+)/.exec(text);
     if (m) {
-      reader.releaseLock();
+      let out = text;
+      (async () => {
+        for (;;) {
+          const r = await reader.read();
+          if (r.done) return;
+          out += new TextDecoder().decode(r.value);
+        }
+      })();
       let err = "";
       const errDone = (async () => {
         for await (const chunk of proc.stderr) err += new TextDecoder().decode(chunk);
@@ -33,6 +42,7 @@ export async function startBeagle(args: string[], opts: { fdLimit?: number } = {
       return {
         proc,
         port: Number(m[1]),
+        stdout: () => out,
         stderr: async () => {
           await errDone;
           return err;
