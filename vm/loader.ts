@@ -14,6 +14,8 @@ export class Loader implements CompilerHost {
   private readonly loaded = new Set<string>();
   /** extra directories to search (-I) */
   readonly includeDirs: string[] = [];
+  /** modules carried inside a built executable (`beagle build`), by namespace: searched first */
+  readonly bundled = new Map<string, { file: string; source: string }>();
 
   constructor(readonly vm: VM) {}
 
@@ -45,17 +47,10 @@ export class Loader implements CompilerHost {
 
   /** Candidate files for a namespace, as upstream searches them. */
   private find(name: string, fromFile: string, loc: Loc): { file: string; source: string; stdlib?: boolean } | null {
-    const parts = name.split(".");
-    const candidates = [parts.join("/") + ".bg", name + ".bg"];
-    if (parts.length > 1) candidates.push(parts.slice(1).join("/") + ".bg");
-    candidates.push(parts[parts.length - 1] + ".bg");
-    const dirs = [dirname(resolve(fromFile)), ...this.includeDirs];
-    for (const d of dirs) {
-      for (const c of candidates) {
-        const p = join(d, c);
-        if (isFile(p)) return { file: p, source: readSource(p, name, fromFile, loc) };
-      }
-    }
+    const b = this.bundled.get(name);
+    if (b) return b;
+    const p = findModuleFile(name, fromFile, this.includeDirs);
+    if (p !== null) return { file: p, source: readSource(p, name, fromFile, loc) };
     const src = embeddedStdlib[name + ".bg"];
     if (src !== undefined) return { file: `stdlib/${name}.bg`, source: src, stdlib: true };
     return null;
@@ -94,6 +89,21 @@ export class Loader implements CompilerHost {
     this.loaded.add(name);
     this.runSource(src, `stdlib/${name}.bg`, true);
   }
+}
+
+/** The file a `use NAME` in `fromFile` loads from disk, as upstream searches: null if none (stdlib or missing). */
+export function findModuleFile(name: string, fromFile: string, includeDirs: readonly string[]): string | null {
+  const parts = name.split(".");
+  const candidates = [parts.join("/") + ".bg", name + ".bg"];
+  if (parts.length > 1) candidates.push(parts.slice(1).join("/") + ".bg");
+  candidates.push(parts[parts.length - 1] + ".bg");
+  for (const d of [dirname(resolve(fromFile)), ...includeDirs]) {
+    for (const c of candidates) {
+      const p = join(d, c);
+      if (isFile(p)) return p;
+    }
+  }
+  return null;
 }
 
 /** A regular file (a directory named like a module is not one). */

@@ -246,6 +246,19 @@ function stripBom(s: string): string {
 export async function runFile(path: string, args: string[]): Promise<number> {
   const source = readProgram(path);
   if (source === null) return 2;
+  return runSource(source, path, args);
+}
+
+/**
+ * Run a program given as text (a built executable: `path` is the name errors show), with
+ * `modules` (namespace -> file name and text) found before any file on disk.
+ */
+export async function runSource(
+  source: string,
+  path: string,
+  args: string[],
+  modules: Record<string, { file: string; source: string }> = {},
+): Promise<number> {
   const noStd = /^\s*\/\/\s*no-std\b/m.test(source.split("\n").slice(0, 5).join("\n"));
   let rt: Runtime;
   try {
@@ -258,6 +271,7 @@ export async function runFile(path: string, args: string[]): Promise<number> {
     throw e;
   }
   rt.loader.includeDirs.push(...(process.env.BEAGLE_PATH ?? "").split(":").filter(Boolean));
+  for (const [name, m] of Object.entries(modules)) rt.loader.bundled.set(name, m);
   try {
     return await runProgram(rt, path, source, args);
   } finally {

@@ -3,7 +3,7 @@
 // `beagle build`) run from a temporary directory outside the checkout.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { compileEntry } from "../../cli/build.ts";
@@ -188,6 +188,53 @@ describe("single-file executables", () => {
     expect(p.stdout).toBe(POOLED_EXPECTED);
     expect(p.code).toBe(0);
   }, 120_000);
+
+  test("beagle build embeds every module the program uses; the executable runs with the sources gone", () => {
+    const src = mkdtempSync(join(dir, "multi-"));
+    mkdirSync(join(src, "lib"));
+    writeFileSync(
+      join(src, "app.bg"),
+      [
+        "use helper as h",
+        "use lib.util as u",
+        "use beagle.text as text",
+        "fn main(args) {",
+        '    println(h/twice(21), u/shout("hi"), text/pad-left("7", 3, "0"), args)',
+        "    if length(args) > 1 { u/fail() }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(src, "helper.bg"), "namespace helper\nuse lib.util as u\nfn twice(x) { u/id(x) * 2 }\n");
+    writeFileSync(
+      join(src, "lib", "util.bg"),
+      'namespace lib.util\nfn id(x) { x }\nfn shout(s) { s ++ "!" }\nfn fail() {\n    1 / 0\n}\n',
+    );
+    const exe = join(dir, "multi-app");
+    const b = beagle("build", join(src, "app.bg"), "-o", exe);
+    expect(b.code).toBe(0);
+    expect(b.stderr).toContain("with helper.bg, lib/util.bg");
+    rmSync(src, { recursive: true, force: true });
+    const elsewhere = mkdtempSync(join(dir, "elsewhere-"));
+    const r = run([exe, "x"], elsewhere);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe('42 hi! 007 ["x"]\n');
+    // errors inside an embedded module name it as it was named in the source tree
+    const e = run([exe, "x", "y"], elsewhere);
+    expect(e.code).toBe(1);
+    expect(e.stderr.split("\n")[0]).toBe("lib/util.bg:5:5: RuntimeError: Division by zero");
+    expect(e.stderr).toContain("    at lib.util/fail (lib/util.bg:5)");
+  }, 120_000);
+
+  test("beagle build refuses a program whose modules cannot all be found", () => {
+    const src = join(dir, "broken.bg");
+    writeFileSync(src, "use not.there as n\nfn main() { 1 }\n");
+    const b = beagle("build", src, "-o", join(dir, "broken"));
+    expect(b.code).toBe(1);
+    expect(b.stderr).toContain("broken.bg:1:1: Cannot resolve namespace 'not.there'");
+    expect(b.stderr).toContain("beagle build: not built");
+    expect(existsSync(join(dir, "broken"))).toBe(false);
+  });
 
   test("beagle build usage errors", () => {
     expect(beagle("build").code).toBe(2);
