@@ -12,7 +12,8 @@ import { PollFdArray, pollFds } from "../../ffi/poll.ts";
 export const WOULD_BLOCK = Symbol("would-block");
 const EAGAIN = new Set([11, 35]); // Linux, macOS
 const EINTR = 4;
-const CHUNK = 64 * 1024;
+/** One read(2) asks for this much: the pipe's capacity after growPipe (1 MiB on Linux). */
+const CHUNK = 1024 * 1024;
 
 export type ReadMode = "chunk" | "line" | "all";
 
@@ -127,6 +128,21 @@ export class PipeStream {
     return out;
   }
 
+  /** One read(2) straight into a fresh array when nothing is buffered (one copy instead of two). */
+  private readDirect(): Uint8Array | number | typeof WOULD_BLOCK {
+    for (;;) {
+      const n = readFd(this.fd, scratch);
+      if (n > 0) return scratch.slice(0, n);
+      if (n === 0) {
+        this.eof = true;
+        return 0;
+      }
+      if (-n === EINTR) continue;
+      if (EAGAIN.has(-n)) return WOULD_BLOCK;
+      return n;
+    }
+  }
+
   /** One read(2) into the buffer: >0 bytes, 0 at EOF, WOULD_BLOCK, or -errno. */
   private fill(): number | typeof WOULD_BLOCK {
     if (this.fd < 0) return -9; // EBADF: closed by us
@@ -152,6 +168,15 @@ export class PipeStream {
    * and including the next "\n" (the rest at EOF); "all": everything to EOF.
    */
   tryRead(mode: ReadMode): ReadResult | typeof WOULD_BLOCK {
+    if (mode === "chunk" && this.buffered === 0 && !this.eof && this.fd >= 0) {
+      // the common streaming case: hand out what one read gives, unless it ends mid-character
+      const r = this.readDirect();
+      if (r instanceof Uint8Array) {
+        const cut = completeUtf8Prefix(r);
+        if (cut === r.length) return r;
+        this.append(r);
+      } else if (r !== 0) return r;
+    }
     for (;;) {
       const have = this.buffered;
       if (mode === "line" && have > 0) {

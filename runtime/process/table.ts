@@ -12,6 +12,8 @@
 // `shutdown()` (program exit) sends SIGTERM to every live child that was not
 // detached, SIGKILL after a grace period, and reaps them all.
 import { closeFd, makePipe, setNonBlocking } from "../../ffi/fd.ts";
+import { libc } from "../../ffi/libc.ts";
+import { PLATFORM } from "../../ffi/constants.ts";
 import {
   type ExitInfo,
   SIGNALS,
@@ -28,6 +30,17 @@ import { blockingSleep } from "../../vm/builtins/core.ts";
 import { PipeStream } from "./stream.ts";
 
 export type { ExitInfo };
+
+const F_SETPIPE_SZ = 1031;
+
+/**
+ * Linux: a 1 MiB pipe instead of 64 KiB, so a bulk transfer costs 16x fewer
+ * read/write calls and wake-ups. Best effort: above /proc/sys/fs/pipe-max-size
+ * (or elsewhere) the pipe keeps its size.
+ */
+function growPipe(fd: number) {
+  if (PLATFORM === "linux") libc.fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+}
 
 /** What the table needs of an event loop (the VM's IoContext has this shape). */
 export interface ProcessIo {
@@ -146,6 +159,7 @@ export class ProcessTable {
           created.push(r, w);
           const [mine, theirs] = i === 0 ? [w, r] : [r, w];
           setNonBlocking(mine, true);
+          growPipe(mine);
           ours[i] = mine;
           childEnds.push(theirs);
           stdio.push({ kind: "fd", fd: theirs });
