@@ -36,7 +36,8 @@ function has(headers: HeaderList, name: string): boolean {
 }
 
 /**
- * A response with a Content-Length body. `keepAlive` false adds `connection: close`;
+ * A response with a Content-Length body and a connection header saying whether it stays open
+ * (unless the headers have one);
  * a body is never sent for HEAD requests, 1xx, 204 and 304 (its length still is, for HEAD).
  */
 export function serializeResponse(
@@ -51,7 +52,7 @@ export function serializeResponse(
   const noBody = (status >= 100 && status < 200) || status === 204 || status === 304;
   let extra = "";
   if (!noBody && !has(headers, "content-length")) extra += `content-length: ${body.length}\r\n`;
-  if (!opts.keepAlive && !has(headers, "connection")) extra += "connection: close\r\n";
+  if (!has(headers, "connection")) extra += opts.keepAlive ? "connection: keep-alive\r\n" : "connection: close\r\n";
   const text = head(`HTTP/1.1 ${status} ${reason}`, headers, extra);
   return withBody(text, noBody || opts.headRequest ? new Uint8Array(0) : body);
 }

@@ -152,7 +152,7 @@ describe("serializing", () => {
     );
     expect(r).toBe("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 3\r\nconnection: close\r\n\r\nhey");
     const h = dec.decode(serializeResponse(200, "OK", [], bytes("hey"), { keepAlive: true, headRequest: true }));
-    expect(h).toBe("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n");
+    expect(h).toBe("HTTP/1.1 200 OK\r\ncontent-length: 3\r\nconnection: keep-alive\r\n\r\n");
   });
 });
 

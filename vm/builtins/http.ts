@@ -65,16 +65,35 @@ function body(v: Value): Uint8Array {
   return v === null ? new Uint8Array(0) : stringToBytes(str(v, "body"));
 }
 
-function messageVector(m: ParsedMessage): PersistentVector {
-  return PersistentVector.from([
-    "message",
-    m.startLine[0],
-    m.startLine[1],
-    m.startLine[2],
-    headerMap(m.headers),
-    bytesToString(m.body),
-    m.keepAlive,
-  ]);
+/** ["request", method, path, query, version, headers, body, keep-alive?] or ["response", status, reason, version, ...]. */
+function messageVector(kind: "request" | "response", m: ParsedMessage): PersistentVector {
+  const [a, b, c] = m.startLine;
+  const headers = headerMap(m.headers);
+  const body = bytesToString(m.body);
+  if (kind === "response") return PersistentVector.from(["response", Number(b), c, a, headers, body, m.keepAlive]);
+  const q = b.indexOf("?");
+  const path = q < 0 ? b : b.slice(0, q);
+  const query = q < 0 ? "" : b.slice(q + 1);
+  return PersistentVector.from(["request", a, path, query, c, headers, body, m.keepAlive]);
+}
+
+/** The non-empty segments of a path. */
+function segments(path: string): string[] {
+  return path.split("/").filter((s) => s !== "");
+}
+
+/** Route params if `path` matches the pattern's segments (":name" one segment, "*name" the rest), else null. */
+function matchSegments(pattern: string[], path: string): PersistentMap | null {
+  const parts = segments(path);
+  let params = PersistentMap.EMPTY;
+  for (let i = 0; i < pattern.length; i++) {
+    const seg = pattern[i]!;
+    if (seg.startsWith("*")) return params.assoc(seg.slice(1), parts.slice(i).join("/"));
+    if (i >= parts.length) return null;
+    if (seg.startsWith(":")) params = params.assoc(seg.slice(1), parts[i]!);
+    else if (seg !== parts[i]) return null;
+  }
+  return parts.length === pattern.length ? params : null;
 }
 
 export const builtins: Record<string, Builtin> = {
@@ -105,14 +124,21 @@ export const builtins: Record<string, Builtin> = {
     return null;
   },
   /**
-   * The next message: null when more bytes are needed; ["message", method|version,
-   * target|status, version|reason, headers, body, keep-alive?]; or ["error", status, text].
+   * The next message (see messageVector), null when more bytes are needed, or
+   * ["error", status, text].
    */
   "__http-parser-next!": (handle) => {
-    const r = parserOf(handle).next();
+    const p = parserOf(handle);
+    const r = p.next();
     if (r.kind === "more") return null;
     if (r.kind === "error") return PersistentVector.from(["error", r.status, r.message]);
-    return messageVector(r.message);
+    return messageVector(p.kind, r.message);
+  },
+  /** A route pattern split into segments once, for __http-route-match. */
+  "__http-segments": (pattern) => PersistentVector.from(segments(str(pattern, "route pattern"))),
+  "__http-route-match": (pattern, path) => {
+    if (!(pattern instanceof PersistentVector)) typeError("route segments must be a vector");
+    return matchSegments(pattern.toArray() as string[], str(path, "path"));
   },
   /** Bytes received past the last message (they go back to a reader), removed from the parser. */
   "__http-parser-rest!": (handle) => bytesToString(parserOf(handle).takeRest()),
