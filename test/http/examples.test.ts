@@ -1,0 +1,74 @@
+// The HTTP examples work as their headers say.
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+
+const root = join(import.meta.dir, "../..");
+
+async function startExample(file: string): Promise<{ base: string; stop: () => Promise<void> }> {
+  const proc = Bun.spawn([process.execPath, join(root, "beagle.ts"), join(root, "examples", file), "0"], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  while (!/:(\d+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${file} exited: ${await new Response(proc.stderr).text()}`);
+    text += new TextDecoder().decode(value);
+  }
+  const port = /:(\d+)/.exec(text)![1];
+  return {
+    base: `127.0.0.1:${port}`,
+    stop: async () => {
+      proc.kill();
+      await proc.exited;
+    },
+  };
+}
+
+test("examples/web_app.bg: create, list, finish, delete, and a 400 for a bad body", async () => {
+  const { base, stop } = await startExample("web_app.bg");
+  try {
+    const url = `http://${base}`;
+    const created = await fetch(`${url}/todos`, { method: "POST", body: JSON.stringify({ title: "write docs" }) });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({ id: 1, title: "write docs", done: false });
+    await fetch(`${url}/todos`, { method: "POST", body: JSON.stringify({ title: "bench" }) });
+    expect(await (await fetch(`${url}/todos/1/done`, { method: "POST" })).json()).toEqual({
+      id: 1,
+      title: "write docs",
+      done: true,
+    });
+    expect((await fetch(`${url}/todos/2`, { method: "DELETE" })).status).toBe(204);
+    expect(await (await fetch(`${url}/todos`)).json()).toEqual([{ id: 1, title: "write docs", done: true }]);
+    expect((await fetch(`${url}/todos`, { method: "POST", body: "nope" })).status).toBe(400);
+    expect((await fetch(`${url}/todos/9`)).status).toBe(404);
+    expect((await fetch(`${url}/todos`, { method: "PUT" })).status).toBe(405);
+  } finally {
+    await stop();
+  }
+}, 30_000);
+
+test("examples/ws_echo.bg echoes text and binary", async () => {
+  const { base, stop } = await startExample("ws_echo.bg");
+  try {
+    const sock = new WebSocket(`ws://${base}/`);
+    sock.binaryType = "arraybuffer";
+    const got: unknown[] = [];
+    await new Promise<void>((resolve, reject) => {
+      sock.onerror = () => reject(new Error("websocket error"));
+      sock.onopen = () => {
+        sock.send("hi");
+        sock.send(new Uint8Array([1, 2, 255]));
+      };
+      sock.onmessage = (e) => {
+        got.push(typeof e.data === "string" ? e.data : [...new Uint8Array(e.data as ArrayBuffer)]);
+        if (got.length === 2) resolve();
+      };
+    });
+    sock.close();
+    expect(got).toEqual(["hi", [1, 2, 255]]);
+  } finally {
+    await stop();
+  }
+}, 30_000);
