@@ -13,7 +13,7 @@
 // interpreter carries on from there. Compiled code therefore never holds state
 // the interpreter cannot see at a point where a continuation could be captured.
 import { ArithOp, arith } from "../arith.ts";
-import { Op, operandCount } from "../bytecode.ts";
+import { Op, OP_NAMES, operandCount } from "../bytecode.ts";
 import { type Closure, Frame, MultiFn, ProtocolMethod } from "../objects.ts";
 import { PersistentMap } from "../collections/map.ts";
 import { BFloat, type Value } from "../values.ts";
@@ -55,8 +55,20 @@ export function takePendingError(): unknown {
   return e;
 }
 
+/** BEAGLE_JIT_LOG=1: where compiled code handed over to the interpreter, printed at exit. */
+const deoptCounts: Map<string, number> | null = process.env.BEAGLE_JIT_LOG === "1" ? new Map() : null;
+if (deoptCounts !== null)
+  process.on("exit", () => {
+    const top = [...deoptCounts].sort((a, b) => b[1] - a[1]).slice(0, 20);
+    for (const [k, n] of top) process.stderr.write(`jit deopt ${n} x ${k}\n`);
+  });
+
 /** Hand the current call back to the interpreter: its frame resumes at `pc` with `sp` values. */
 export function deopt(c: Closure, pc: number, sp: number, regs: Value[]): typeof DEOPT {
+  if (deoptCounts !== null) {
+    const key = `${c.proto.qualifiedName}@${pc} ${OP_NAMES[c.proto.code[pc]!]}`;
+    deoptCounts.set(key, (deoptCounts.get(key) ?? 0) + 1);
+  }
   const f = new Frame(c, regs);
   f.pc = pc;
   f.sp = sp;

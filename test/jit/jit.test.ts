@@ -1,0 +1,93 @@
+// When the JIT compiles, what it refuses, and that the switches work.
+import { afterEach, describe, expect, test } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRuntime, runMainFiber } from "../../vm/run.ts";
+import { formatValue } from "../../vm/print.ts";
+import type { FnProto } from "../../vm/bytecode.ts";
+import { Closure } from "../../vm/objects.ts";
+import { jitThreshold, setJitThreshold } from "../../vm/jit/compile.ts";
+
+const saved = jitThreshold;
+afterEach(() => setJitThreshold(saved));
+
+let n = 0;
+function run(src: string, threshold: number) {
+  setJitThreshold(threshold);
+  const rt = createRuntime();
+  const ns = `jit_unit_${n++}`;
+  const mod = rt.loader.runSource(`namespace ${ns}\n${src}`, `${ns}.bg`);
+  const fiber = runMainFiber(rt.vm, mod.ns.vars.get("main")!.value, null);
+  const proto = (name: string): FnProto => {
+    const v = mod.ns.vars.get(name)!.value;
+    if (!(v instanceof Closure)) throw new Error(`${name} is not a closure`);
+    return v.proto;
+  };
+  return {
+    value: fiber.error === undefined ? formatValue(fiber.result, 1) : `error ${formatValue(fiber.error, 1)}`,
+    proto,
+  };
+}
+
+const program = `
+fn sq(x) { x * x }
+fn guarded(x) { try { 10 / x } catch (e) { -1 } }
+fn main() {
+  let mut i = 0
+  let mut s = 0
+  while i < 300 { s = s + sq(i) + guarded(i)
+    i = i + 1 }
+  s
+}
+`;
+
+describe("jit", () => {
+  test("hot functions and loops are compiled; the result is the interpreter's", () => {
+    const off = run(program, Number.POSITIVE_INFINITY);
+    expect(off.proto("sq").jit).toBeNull();
+    expect(off.proto("main").jit).toBeNull();
+    const on = run(program, 100);
+    expect(on.proto("sq").jit).not.toBeNull();
+    // main is called once: its loop was entered compiled at the loop head
+    expect(on.proto("main").jit).not.toBeNull();
+    expect(on.value).toBe(off.value);
+  });
+
+  test("a function with a try body is refused once and keeps running interpreted", () => {
+    const r = run(program, 0);
+    expect(r.proto("guarded").jit).toBeNull();
+    expect(r.proto("guarded").hot).toBeLessThan(0);
+    expect(r.value).toBe(run(program, Number.POSITIVE_INFINITY).value);
+  });
+
+  test("below the threshold nothing is compiled", () => {
+    const r = run(program, 1_000_000);
+    expect(r.proto("sq").jit).toBeNull();
+    expect(r.proto("sq").hot).toBe(300);
+  });
+
+  test("BEAGLE_JIT=0 leaves everything to the interpreter; BEAGLE_JIT_LOG names what was refused", () => {
+    const file = join(tmpdir(), `beagle-jit-unit-${process.pid}.bg`);
+    writeFileSync(
+      file,
+      `namespace log_unit\n${program.replace("fn main()", "fn work()")}\nfn main() { println(work()) }\n`,
+    );
+    try {
+      const go = (env: Record<string, string>) =>
+        Bun.spawnSync([process.execPath, join(import.meta.dir, "../../beagle.ts"), file], {
+          env: { ...process.env, BEAGLE_JIT: "", BEAGLE_JIT_THRESHOLD: "", ...env },
+          stdout: "pipe",
+          stderr: "pipe",
+        });
+      const off = go({ BEAGLE_JIT: "0", BEAGLE_JIT_LOG: "1" });
+      const on = go({ BEAGLE_JIT_THRESHOLD: "0", BEAGLE_JIT_LOG: "1" });
+      expect(off.stdout.toString()).toMatch(/^-?\d+\n$/);
+      expect(on.stdout.toString()).toBe(off.stdout.toString());
+      expect(off.stderr.toString()).toBe("");
+      expect(on.stderr.toString()).toContain("jit: log_unit/guarded: makes a boundary thunk");
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+});
