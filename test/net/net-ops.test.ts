@@ -141,3 +141,27 @@ fn go() {
   expect(watched()).toBe(0);
   expect(rt.async.ioInflight).toBe(0);
 });
+
+test("names resolve on the resolver Worker while the loop waits: the same addresses as the OS resolver", async () => {
+  const { resolveOffLoop } = await import("../../runtime/net/resolver.ts");
+  const { lookup } = await import("node:dns/promises");
+  const { hostname } = await import("node:os");
+  const name = hostname();
+  const expected = await lookup(name, { all: true }).then(
+    (xs) => [...new Set(xs.map((x) => x.address))].sort(),
+    () => null,
+  );
+  const resolveNow = (host: string) => {
+    let got: string[] | string | undefined;
+    resolveOffLoop(host, rt.async.io, (r) => {
+      got = r;
+    });
+    for (let i = 0; i < 500 && got === undefined; i++) rt.async.backend.wait(20);
+    return got;
+  };
+  const got = resolveNow(name);
+  if (expected === null) expect(typeof got).toBe("string");
+  else expect(Array.isArray(got) ? [...got].sort() : got).toEqual(expected);
+  expect(resolveNow("no-such-host.invalid")).toStartWith("cannot resolve no-such-host.invalid: ");
+  expect(watched()).toBe(0);
+});
