@@ -1,7 +1,7 @@
 // Process-level behaviour of the async runtime: idle programs sleep in the
 // kernel, and many concurrent sleeps complete in deadline order.
 import { test, expect } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -12,6 +12,7 @@ function runBeagle(src: string) {
   const file = join(dir, "prog.bg");
   writeFileSync(file, src);
   const p = Bun.spawnSync([process.execPath, join(root, "beagle.ts"), file], { stdout: "pipe", stderr: "pipe" });
+  rmSync(dir, { recursive: true, force: true });
   return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString(), usage: p.resourceUsage };
 }
 

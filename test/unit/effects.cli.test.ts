@@ -1,7 +1,7 @@
 // Effects, continuations and threads seen from outside: what a user gets on
 // stdout/stderr and as the exit code when something is left unhandled.
 import { expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -16,6 +16,7 @@ function runBeagle(src: string) {
     stderr: "pipe",
     cwd: dir,
   });
+  rmSync(dir, { recursive: true, force: true });
   return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
 }
 
