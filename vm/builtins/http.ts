@@ -96,7 +96,40 @@ function matchSegments(pattern: string[], path: string): PersistentMap | null {
   return parts.length === pattern.length ? params : null;
 }
 
+// :workers N — a server process re-runs its own command line N-1 times (as
+// Node's cluster does); each copy listens on the same port with SO_REUSEPORT
+// and learns its role from BEAGLE_HTTP_WORKER = "index:port:parent-pid".
+const WORKER_ENV = "BEAGLE_HTTP_WORKER";
+
+function workerRole(): PersistentVector | null {
+  const m = /^(\d+):(\d+):(\d+)$/.exec(process.env[WORKER_ENV] ?? "");
+  return m ? PersistentVector.from([Number(m[1]), Number(m[2]), Number(m[3])]) : null;
+}
+
+function parentAlive(pid: number): boolean {
+  if (process.ppid !== pid) return false; // re-parented: the server process is gone
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const builtins: Record<string, Builtin> = {
+  /** null in a server's first process; [index, port, parent pid] in a worker copy. */
+  "__http-worker-role": () => workerRole(),
+  /** The command line that started this program, to start worker copies of it. */
+  "__http-worker-command": () => PersistentVector.from([process.execPath, ...process.argv.slice(1)]),
+  /** The environment map that makes a copy worker `index` on `port` of this process. */
+  "__http-worker-env": (index, port) =>
+    PersistentMap.from([[WORKER_ENV, `${Number(index)}:${Number(port)}:${process.pid}`]]),
+  "__http-parent-alive?": (pid) => parentAlive(Number(pid)),
+  /** End this worker copy as SIGTERM would (output flushed, children reaped). */
+  "__http-stop-worker": () => {
+    process.kill(process.pid, "SIGTERM");
+    return null;
+  },
   /** Attach a parser of "request"s or "response"s with the given caps to `handle`. */
   "__http-parser-init!": (handle, kind, maxHeader, maxBody) => {
     if (!(handle instanceof Struct)) typeError("an HTTP parser handle must be a struct");
