@@ -21,6 +21,7 @@ const SYMBOLS = {
   posix_spawnattr_init: { args: ["ptr"], returns: "i32" },
   posix_spawnattr_destroy: { args: ["ptr"], returns: "i32" },
   posix_spawnattr_setflags: { args: ["ptr", "i16"], returns: "i32" },
+  posix_spawnattr_setpgroup: { args: ["ptr", "i32"], returns: "i32" },
   posix_spawnattr_setsigmask: { args: ["ptr", "ptr"], returns: "i32" },
   posix_spawnattr_setsigdefault: { args: ["ptr", "ptr"], returns: "i32" },
   sigemptyset: { args: ["ptr"], returns: "i32" },
@@ -72,6 +73,7 @@ for (const [name, def] of Object.entries(OPTIONAL)) {
 }
 
 /** posix_spawn flags and numbers that differ between platforms. */
+const POSIX_SPAWN_SETPGROUP = 0x02;
 const POSIX_SPAWN_SETSIGDEF = 0x04;
 const POSIX_SPAWN_SETSIGMASK = 0x08;
 const POSIX_SPAWN_CLOEXEC_DEFAULT = 0x4000; // macOS: every fd not named in a file action is closed
@@ -127,6 +129,8 @@ export interface SpawnRequest {
   env: string[]; // "NAME=value" entries, the whole environment of the child
   cwd?: string;
   stdio: [StdioSpec, StdioSpec, StdioSpec];
+  /** make the child the leader of a new process group (so a signal to -pid reaches its own children) */
+  newGroup?: boolean;
 }
 
 const enc = new TextEncoder();
@@ -199,6 +203,10 @@ export function spawn(req: SpawnRequest): number {
     sym.sigemptyset(sigs);
     sym.posix_spawnattr_setsigmask(attr, sigs);
     let flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+    if (req.newGroup) {
+      sym.posix_spawnattr_setpgroup(attr, 0); // 0: its own pid becomes the group id
+      flags |= POSIX_SPAWN_SETPGROUP;
+    }
     if (PLATFORM === "darwin") flags |= POSIX_SPAWN_CLOEXEC_DEFAULT;
     sym.posix_spawnattr_setflags(attr, flags);
 

@@ -82,7 +82,7 @@ function stdioMode(v: Value, which: string, dflt: StdioMode): StdioMode {
   typeError(`spawn: ${which} must be :pipe, :inherit or :null, got ${formatValue(v, 0)}`);
 }
 
-/** spawn's options map ({:cwd :env :clear-env :stdin :stdout :stderr :detach}) as SpawnOptions. */
+/** spawn's options map ({:cwd :env :clear-env :stdin :stdout :stderr :detach :group}) as SpawnOptions. */
 export function spawnOptions(cmd: Value, args: Value, opts: Value, stderrDefault: StdioMode = "inherit"): SpawnOptions {
   if (typeof cmd !== "string") typeError(`spawn: the command must be a string, got ${formatValue(cmd, 0)}`);
   const argv: string[] = [];
@@ -114,6 +114,7 @@ export function spawnOptions(cmd: Value, args: Value, opts: Value, stderrDefault
     stdout: stdioMode(key(m, "stdout"), ":stdout", "pipe"),
     stderr: stdioMode(key(m, "stderr"), ":stderr", stderrDefault),
     detach: key(m, "detach") === true,
+    group: key(m, "group") === true,
   };
 }
 

@@ -65,6 +65,8 @@ export interface SpawnOptions {
   stderr: StdioMode;
   /** left running when the program exits (still reaped if it exits first) */
   detach: boolean;
+  /** its own process group: kill, cancellation and exit signal the whole group (its children too) */
+  group?: boolean;
 }
 
 export interface SysFailure {
@@ -98,7 +100,13 @@ export class Child {
     readonly detached: boolean,
     readonly command: string,
     readonly owner: ProcessTable,
+    readonly group = false,
   ) {}
+
+  /** Send `signal` to the child, or to its whole process group when it leads one. */
+  signal(signal: number): number {
+    return this.group ? killPid(-this.pid, signal) : killPid(this.pid, signal);
+  }
 
   /** Call `cb` once with the exit (at once if known); the returned function unsubscribes. */
   onExit(cb: (e: ExitInfo) => void): () => void {
@@ -177,6 +185,7 @@ export class ProcessTable {
       env,
       cwd: o.cwd,
       stdio: stdio as [StdioSpec, StdioSpec, StdioSpec],
+      newGroup: o.group === true,
     });
     for (const fd of childEnds) closeFd(fd);
     if (pid < 0) {
@@ -194,6 +203,7 @@ export class ProcessTable {
       o.detach,
       o.command,
       this,
+      o.group === true,
     );
     this.live.set(child.id, child);
     // a handle the program drops without closing still gives its fds back when collected
@@ -273,7 +283,7 @@ export class ProcessTable {
       typeof signal === "number" ? signal : (SIGNALS[signal.toUpperCase()] ?? SIGNALS[`SIG${signal.toUpperCase()}`]);
     if (n === undefined) return failure(22); // EINVAL
     if (child.exit) return failure(3); // ESRCH: never signal a reaped pid (it may be reused)
-    const r = killPid(child.pid, n);
+    const r = child.signal(n);
     return r === 0 ? null : failure(-r);
   }
 
@@ -285,11 +295,11 @@ export class ProcessTable {
   terminate(child: Child, graceMs = GRACE_MS) {
     if (child.exit || child.terminating) return;
     child.terminating = true;
-    killPid(child.pid, SIGNALS.SIGTERM!);
+    child.signal(SIGNALS.SIGTERM!);
     const io = this.io;
     if (!io) return;
     const stopTimer = io.addTimer(graceMs, () => {
-      if (!this.reap(child)) killPid(child.pid, SIGNALS.SIGKILL!);
+      if (!this.reap(child)) child.signal(SIGNALS.SIGKILL!);
     });
     // the timer must not keep an idle program alive once the child is gone
     child.onExit(() => stopTimer());
@@ -313,7 +323,7 @@ export class ProcessTable {
     this.pollTimer = null;
     this.sweep();
     const doomed = [...this.live.values()].filter((c) => !c.detached);
-    for (const c of doomed) killPid(c.pid, SIGNALS.SIGTERM!);
+    for (const c of doomed) c.signal(SIGNALS.SIGTERM!);
     const deadline = performance.now() + graceMs;
     let sleep = 1;
     while (doomed.some((c) => !this.reap(c)) && performance.now() < deadline) {
@@ -322,7 +332,7 @@ export class ProcessTable {
     }
     for (const c of doomed) {
       if (c.exit) continue;
-      killPid(c.pid, SIGNALS.SIGKILL!);
+      c.signal(SIGNALS.SIGKILL!);
       this.reap(c, true);
     }
     for (const c of this.live.values()) {

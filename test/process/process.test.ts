@@ -292,6 +292,28 @@ test("a child that ignores SIGTERM is killed after the grace period", () => {
   expect(show(got)).toBe('ExitStatus { code: null, signal: "SIGKILL" }');
 });
 
+test(":group true: kill reaches the shell's own children (the whole process group)", () => {
+  const got = run(`fn go() {
+  let p = proc/spawn!("sh", ["-c", "sleep 60 & echo $!; wait"], {:group true :stdin :null})
+  let grandchild = parse-int(unwrap!(proc/read-line(p)))
+  proc/kill(p)
+  let st = proc/wait(p)
+  proc/close(p)
+  [grandchild, st]
+}`) as { toArray(): unknown[] };
+  const [grandchild, st] = got.toArray();
+  expect(show(st)).toBe('ExitStatus { code: null, signal: "SIGTERM" }');
+  // the sleep got SIGTERM too; it is not our child (the shell's), so init reaps it
+  const deadline = performance.now() + 2000;
+  while (
+    procState(grandchild as number) !== null &&
+    procState(grandchild as number) !== "Z" &&
+    performance.now() < deadline
+  )
+    Bun.sleepSync(10);
+  expect([null, "Z"]).toContain(procState(grandchild as number));
+});
+
 test("a child nobody waits for is still reaped once it exits", () => {
   const got = run(`fn go() {
   let p = proc/spawn!("true", [], {:stdin :null :stdout :null})
