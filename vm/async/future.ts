@@ -21,6 +21,8 @@ export class FutureCore {
   onChange: ((f: FutureCore) => void) | null = null;
   /** run when the future is cancelled while Pending/Running (drop timers, I/O, tasks) */
   onCancel: (() => void) | null = null;
+  /** someone awaited, polled or joined it: a rejection is then not "unobserved" */
+  observed = false;
 
   constructor(initial: "Pending" | "Running" = "Pending") {
     this.status = initial;

@@ -5,8 +5,11 @@
 // A parked fiber is resumed with vm.wake(fiber, value): the value becomes the
 // result of the intrinsic call it parked in (`__future-await`, `__sleep-ms`,
 // `__file-op`), and the Beagle handler then resumes the task's continuation.
-import { Fiber, INTRINSIC_DONE } from "../objects.ts";
-import { EnumType, Struct, StructType, type Value } from "../values.ts";
+import { Fiber, FiberState, INTRINSIC_DONE } from "../objects.ts";
+import { BFloat, EnumType, Keyword, Struct, StructType, type Value } from "../values.ts";
+import { PersistentMap } from "../collections/map.ts";
+import { BeagleThrow } from "../errors.ts";
+import { ChannelCore, RaiseType, Tasks, isRaise } from "./tasks.ts";
 import { runtimeError, typeError } from "../errors.ts";
 import { PersistentVector } from "../collections/vector.ts";
 import { FutureCore, type Outcome } from "./future.ts";
@@ -14,7 +17,7 @@ import { TimerHeap } from "./timers.ts";
 import type { VM } from "../vm.ts";
 import { builtins as fsBuiltins } from "../builtins/fs.ts";
 import { blockingSleep } from "../builtins/core.ts";
-import { ok } from "../core-types.ts";
+import { errorValue, ok } from "../core-types.ts";
 import { LoopBackend } from "./loop-backend.ts";
 import { type Abort, type FdReadiness, type IoContext, ioOp } from "./io-ops.ts";
 import { finallyBuiltins } from "../interp.ts";
@@ -61,21 +64,96 @@ export class AsyncRuntime {
       return () => this.timers.cancel(t);
     },
   };
+  /** tasks, their cancellation and what they are parked on (tasks.ts) */
+  readonly tasks: Tasks;
+  /** async/with-virtual-time nesting: while > 0, an idle program jumps the clock to the next timer */
+  virtualDepth = 0;
+  /** cancellation tokens that have been cancelled (a task spawned under one never starts) */
+  private readonly cancelledTokens = new WeakSet<object>();
+  private readonly channels = new WeakMap<object, ChannelCore>();
+  private readonly channelHandle = new StructType("beagle.channel", "ChannelHandle", []);
   private futureType: StructType | null = null;
   private stateEnum: EnumType | null = null;
   private atomType: StructType | null = null;
 
   constructor(private readonly vm: VM) {
     vm.idleHook = () => this.idle();
+    this.tasks = new Tasks(
+      vm,
+      () => this.cancelledMarker(),
+      () => this.timers.now(),
+    );
   }
 
   /** Block until a timer or I/O completion can make progress; false when nothing ever will. */
   private idle(): boolean {
     const timeout = this.timers.nextTimeout();
     if (timeout < 0 && this.backend.pending === 0 && this.ioInflight === 0) return false;
+    if (this.virtualDepth > 0 && timeout > 0 && this.backend.pending === 0 && this.ioInflight === 0) {
+      // every task is parked on time alone: jump to the next deadline (Trio's autojump clock)
+      this.timers.skew += timeout;
+      this.timers.fireDue(this.timers.nextDeadline());
+      return true;
+    }
     this.backend.wait(timeout);
     this.timers.fireDue();
     return true;
+  }
+
+  /** The value a cancelled suspension point returns; beagle.async throws its error. */
+  cancelledMarker(): Value {
+    return new Struct(RaiseType, [errorValue("Cancelled", {})]);
+  }
+
+  private raiseMarker(error: Value): Value {
+    return new Struct(RaiseType, [error]);
+  }
+
+  private observe(c: FutureCore) {
+    c.observed = true;
+    this.tasks.unobserved.delete(c);
+  }
+
+  /** Rejected futures nobody awaited: reported when the program ends (vm/run.ts). */
+  unobservedErrors(): Value[] {
+    const out: Value[] = [];
+    for (const c of this.tasks.unobserved) if (c.status === "Rejected") out.push(c.value as Value);
+    this.tasks.unobserved.clear();
+    return out;
+  }
+
+  /** A line per live task (async/tasks(), BEAGLE_DUMP_TASKS). */
+  describeTasks(): string[] {
+    const now = this.timers.now();
+    return [...this.tasks.live.values()].map((t) => {
+      const on = t.parkedOn ? ` on ${t.parkedOn} for ${Math.round(now - t.parkedSince)} ms` : "";
+      return `task ${t.id}: ${t.state}${on}${t.cancelPending ? " (cancel pending)" : ""}`;
+    });
+  }
+
+  /**
+   * Throw a SystemError located at the user's call (the innermost frame outside the stdlib):
+   * argument checks run inside beagle.async, but the mistake is the caller's.
+   */
+  userError(kind: "TypeError" | "RuntimeError", message: string): never {
+    const frames = this.vm.current?.frames ?? [];
+    let where = "unknown";
+    for (let i = frames.length - 1; i >= 0; i--) {
+      const f = frames[i]!;
+      const p = f.closure.proto;
+      if (p.file.startsWith("stdlib/")) continue;
+      let k = f.pc - 1;
+      while (k > 0 && !p.lines[k]) k--;
+      where = `${p.qualifiedName} (${p.file}:${p.lines[k] || p.line})`;
+      break;
+    }
+    throw new BeagleThrow(this.vm.systemError(kind, message, where));
+  }
+
+  private channel(h: Value): ChannelCore {
+    const c = h instanceof Struct ? this.channels.get(h) : undefined;
+    if (!c) typeError("Expected a channel");
+    return c;
   }
 
   private types() {
@@ -136,7 +214,12 @@ export class AsyncRuntime {
       this.makeFuture(state === "pending" || (state as { name?: string })?.name === "pending" ? "Pending" : "Running"),
     );
     vm.defineBuiltin(core, "__future-resolve!", (f, v) => this.core(f).resolve(v));
-    vm.defineBuiltin(core, "__future-reject!", (f, e) => this.core(f).reject(e));
+    vm.defineBuiltin(core, "__future-reject!", (f, e) => {
+      const c = this.core(f);
+      const changed = c.reject(e);
+      if (changed && !c.observed && c.waiterCount === 0) this.tasks.unobserved.add(c);
+      return changed;
+    });
     vm.defineBuiltin(core, "__future-cancel!", (f) => this.core(f).cancel());
     vm.defineBuiltin(core, "__future-start!", (f) => this.core(f).start());
     vm.defineBuiltin(core, "__future-settled?", (f) => this.core(f).settled);
@@ -146,6 +229,7 @@ export class AsyncRuntime {
     // so the caller's try/catch sees them.
     vm.defineBuiltin(core, "__future-result", (f) => {
       const c = this.core(f);
+      this.observe(c);
       const o = c.outcome();
       if (o) return this.awaitResult(o);
       const msg = `Attempted to await a ${c.status === "Pending" ? "pending" : "running"} future in blocking mode`;
@@ -154,31 +238,47 @@ export class AsyncRuntime {
     // Park the calling fiber until the future settles.
     vm.defineIntrinsic(core, "__future-await", (fiber, [f]) => {
       const c = this.core(f);
+      this.observe(c);
       const o = c.outcome();
       if (o) return this.awaitResult(o);
-      vm.park(fiber);
-      c.onSettle((out) => vm.wake(fiber, this.awaitResult(out)));
-      return INTRINSIC_DONE;
+      return this.tasks.suspend(fiber, "await", (wake) => {
+        const cb = (out: Outcome) => wake(this.awaitResult(out));
+        c.onSettle(cb);
+        return () => c.removeWaiter(cb);
+      });
     });
-    // Park the calling fiber for `ms` milliseconds on the timer heap.
-    vm.defineIntrinsic(core, "__sleep-ms", (fiber, [ms]) => {
-      const d = typeof ms === "number" ? ms : Number(ms);
-      vm.park(fiber);
-      this.timers.add(d, () => vm.wake(fiber, null));
-      return INTRINSIC_DONE;
-    });
+    // Park the calling fiber for `ms` milliseconds on the timer heap; ok(null), or the
+    // cancellation marker.
+    vm.defineIntrinsic(core, "__sleep-ms", (fiber, [ms]) => this.sleepPark(fiber, checkMs(ms), ok(null)));
     // Run fn(...args) on a new fiber.
     vm.defineBuiltin(core, "__spawn-fiber", (fn, args) => {
       vm.spawn(fn, args instanceof PersistentVector ? args.toArray() : []);
       return null;
     });
+    // Start runner(...args) as the task settling `future`, under `token` (null: the
+    // spawner's). A task under a token that is already cancelled never starts.
+    vm.defineBuiltin(core, "__spawn-task", (runner, args, future, token) => {
+      const c = this.core(future);
+      const tok = token ?? (vm.current ? this.tasks.info(vm.current).token : null);
+      if (tok instanceof Struct && this.cancelledTokens.has(tok)) {
+        c.cancel();
+        return future;
+      }
+      const fiber = vm.spawn(runner, args instanceof PersistentVector ? args.toArray() : []);
+      this.tasks.register(fiber, future as Struct, c, tok);
+      if (fiber.state === FiberState.Done) this.tasks.exited(fiber);
+      else fiber.onDone = (f) => this.tasks.exited(f);
+      return future;
+    });
     // A file operation on the worker pool (if the I/O backend has one), parking the fiber.
+    // Cancelled, the task stops waiting and the pool's result is dropped when it comes.
     vm.defineIntrinsic(core, "__file-op", (fiber, [op, a, b]) => {
       const backend = this.backend;
       if (!backend.fileOp) return this.fileOpSync(op, a, b);
-      vm.park(fiber);
-      backend.fileOp(op, a, b, (result) => vm.wake(fiber, result));
-      return INTRINSIC_DONE;
+      return this.tasks.suspend(fiber, `file ${String(op)}`, (wake) => {
+        backend.fileOp!(op, a, b, wake);
+        return () => {};
+      });
     });
     // A generic I/O operation (io-ops.ts) done on this thread: BlockingHandler.
     vm.defineBuiltin(core, "__io-blocking", (kind, args) => ioOp(kind).blocking(argList(args)));
@@ -187,6 +287,8 @@ export class AsyncRuntime {
     // task parks is returned at once; fiber.release aborts the operation (cancellation).
     vm.defineIntrinsic(core, "__io-park", (fiber, [kind, args, threaded]) => {
       const op = ioOp(kind);
+      if (this.tasks.takePending(fiber)) return this.cancelledMarker();
+      const task = this.tasks.info(fiber);
       const start = threaded === true && op.threaded ? op.threaded : op.evented;
       let done = false;
       let parked = false;
@@ -203,6 +305,8 @@ export class AsyncRuntime {
           }
           this.ioInflight--;
           fiber.release = null;
+          task.parkedOn = null;
+          task.gen++;
           vm.wake(fiber, result);
         },
         this.io,
@@ -210,6 +314,9 @@ export class AsyncRuntime {
       if (done) return early;
       parked = true;
       this.ioInflight++;
+      task.parkedOn = String(kind);
+      task.parkedSince = this.timers.now();
+      task.gen++;
       fiber.release = () => {
         if (done) return;
         done = true;
@@ -225,15 +332,23 @@ export class AsyncRuntime {
     // The prelude's `sleep(ms)`: like upstream, only the caller waits. A scheduled
     // fiber parks on a timer; a synchronous call (struct default, module init)
     // cannot suspend, so it blocks.
+    // Not a cancellation point (it returns to user code, which could not tell a marker from a
+    // value): a cancellation waits for the next async operation.
     vm.defineIntrinsic(core, "sleep", (fiber, [ms]) => {
-      if (typeof ms !== "number" && typeof ms !== "bigint") typeError("sleep expects a number of milliseconds");
+      const d = checkMs(ms);
       if (!fiber.scheduled) {
-        blockingSleep(Number(ms));
+        blockingSleep(d);
         return null;
       }
-      vm.park(fiber);
-      this.timers.add(Number(ms), () => vm.wake(fiber, null));
-      return INTRINSIC_DONE;
+      return this.tasks.suspend(
+        fiber,
+        "sleep",
+        (wake) => {
+          const t = this.timers.add(d, () => wake(null));
+          return () => this.timers.cancel(t);
+        },
+        true,
+      );
     });
     vm.defineBuiltin(core, "__blocking-sleep", (ms) => {
       blockingSleep(Number(ms));
@@ -241,12 +356,287 @@ export class AsyncRuntime {
     });
     // ThreadedHandler's sleep: a blocking sleep on a pool worker when there is a
     // pool; otherwise the fiber parks on a timer.
-    vm.defineIntrinsic(core, "__pool-sleep", (fiber, [ms]) => {
-      const backend = this.backend;
-      vm.park(fiber);
-      if (backend.fileOp) backend.fileOp("sleep", ms, null, () => vm.wake(fiber, null));
-      else this.timers.add(Number(ms), () => vm.wake(fiber, null));
-      return INTRINSIC_DONE;
+    // (It used to block a pool worker per sleep; sleeping must not occupy the file pool.)
+    vm.defineIntrinsic(core, "__pool-sleep", (fiber, [ms]) => this.sleepPark(fiber, checkMs(ms), ok(null)));
+    this.installStructured();
+  }
+
+  private sleepPark(fiber: Fiber, ms: number, result: Value): Value {
+    return this.tasks.suspend(fiber, `sleep ${ms} ms`, (wake) => {
+      const t = this.timers.add(ms, () => wake(result));
+      return () => this.timers.cancel(t);
+    });
+  }
+
+  /** Park until every future in `fs` has settled and its task (if any) has exited. */
+  private joinPark(fiber: Fiber, fs: Struct[], shield: boolean): Value {
+    const waiting = fs.filter((f) => {
+      const c = this.core(f);
+      this.observe(c);
+      const t = this.taskOf(c);
+      return !c.settled || (t !== null && !t.exited);
+    });
+    if (waiting.length === 0) return null;
+    return this.tasks.suspend(
+      fiber,
+      "task join",
+      (wake) => {
+        let left = waiting.length;
+        const undo: (() => void)[] = [];
+        const one = () => {
+          if (--left === 0) wake(null);
+        };
+        for (const f of waiting) {
+          const c = this.core(f);
+          const t = this.taskOf(c);
+          if (t && !t.exited) {
+            t.onExit(one);
+            undo.push(() => t.removeExitWaiter(one));
+          } else {
+            const cb = () => one();
+            c.onSettle(cb);
+            undo.push(() => c.removeWaiter(cb));
+          }
+        }
+        return () => {
+          for (const u of undo) u();
+        };
+      },
+      shield,
+    );
+  }
+
+  private readonly taskByCore = new WeakMap<FutureCore, import("./tasks.ts").TaskInfo>();
+  private taskOf(c: FutureCore) {
+    return this.taskByCore.get(c) ?? null;
+  }
+
+  /** Tokens, scopes, timeouts, races, channels, the virtual clock and introspection. */
+  private installStructured() {
+    const vm = this.vm;
+    const core = "beagle.core";
+    const tasks = this.tasks;
+    const register = tasks.register.bind(tasks);
+    tasks.register = (fiber, future, c, token) => {
+      const t = register(fiber, future, c, token);
+      this.taskByCore.set(c, t);
+      return t;
+    };
+    // A suspension result: a cancellation marker is thrown here, in the performing task.
+    vm.defineBuiltin(core, "__async-check", (r) => {
+      if (isRaise(r)) throw new BeagleThrow(r.f[0]);
+      return r;
+    });
+    vm.defineBuiltin(core, "__is-raise", (r) => isRaise(r));
+    vm.defineBuiltin(core, "__check-future", (f, what) => {
+      if (!(f instanceof Struct) || !futureCores.has(f))
+        this.userError("TypeError", `${String(what)} expects a Future, got ${describeType(f)}`);
+      return f;
+    });
+    vm.defineBuiltin(core, "__check-ms", (ms, what) => {
+      try {
+        checkMs(ms, String(what));
+      } catch (e) {
+        this.userError("TypeError", (e as Error).message);
+      }
+      return ms;
+    });
+    vm.defineBuiltin(core, "__token-cancel!", (token) => {
+      if (token instanceof Struct) this.cancelledTokens.add(token);
+      this.tasks.cancelToken(token);
+      return null;
+    });
+    vm.defineBuiltin(core, "__current-token", () => (vm.current ? this.tasks.info(vm.current).token : null));
+    // Park until one of the futures settles (they are all pending); null, or the marker.
+    vm.defineIntrinsic(core, "__await-any", (fiber, [fsv]) => {
+      const fs = argList(fsv).map((f) => this.core(f));
+      for (const c of fs) this.observe(c);
+      if (fs.some((c) => c.settled)) return null;
+      return this.tasks.suspend(fiber, "await-first", (wake) => {
+        const cb = () => wake(null);
+        for (const c of fs) c.onSettle(cb);
+        return () => {
+          for (const c of fs) c.removeWaiter(cb);
+        };
+      });
+    });
+    // Park until the future settles (true) or `ms` pass (false); or the marker.
+    vm.defineIntrinsic(core, "__await-until", (fiber, [f, ms]) => {
+      const c = this.core(f);
+      this.observe(c);
+      if (c.settled) return true;
+      const d = checkMs(ms, "with-timeout");
+      return this.tasks.suspend(fiber, `timeout ${d} ms`, (wake) => {
+        const cb = () => wake(true);
+        c.onSettle(cb);
+        const t = this.timers.add(d, () => wake(false));
+        return () => {
+          c.removeWaiter(cb);
+          this.timers.cancel(t);
+        };
+      });
+    });
+    // Park until the futures' tasks have all exited; `shield`: a cancellation waits.
+    vm.defineIntrinsic(core, "__task-join", (fiber, [fsv, shield]) =>
+      this.joinPark(
+        fiber,
+        argList(fsv).map((f) => {
+          this.core(f);
+          return f as Struct;
+        }),
+        shield === true,
+      ),
+    );
+    // The first rejected future's error among `fs` (observing them all), else null.
+    vm.defineBuiltin(core, "__first-failure", (fsv) => {
+      for (const f of argList(fsv)) {
+        const c = this.core(f);
+        this.observe(c);
+        if (c.status === "Rejected") return PersistentVector.from([c.value as Value]);
+      }
+      return null;
+    });
+    // Introspection.
+    vm.defineBuiltin(core, "__tasks", () => {
+      const now = this.timers.now();
+      return PersistentVector.from(
+        [...this.tasks.live.values()].map((t) =>
+          PersistentMap.from([
+            [Keyword.of("id"), t.id],
+            [Keyword.of("state"), t.state],
+            [Keyword.of("parked-on"), t.parkedOn],
+            [Keyword.of("parked-ms"), t.parkedOn ? Math.round(now - t.parkedSince) : null],
+            [Keyword.of("cancel-pending"), t.cancelPending],
+            [Keyword.of("future"), t.future],
+          ]),
+        ),
+      );
+    });
+    vm.defineBuiltin(core, "__virtual-time", (delta) => {
+      this.virtualDepth += delta as number;
+      return this.virtualDepth;
+    });
+    vm.defineBuiltin(core, "__async-now-ms", () => this.timers.now());
+    vm.defineBuiltin(core, "__unobserved-count", () => this.tasks.unobserved.size);
+    // Timers as values (the plan's builtins): timer-set(ms) -> id; timer-take-completed(id) -> 1/0.
+    const fired = new Set<number>();
+    const timerIds = new Map<number, import("./timers.ts").Timer>();
+    vm.defineBuiltin(core, "timer-set", (...a) => {
+      const ms = checkMs(a.length >= 2 ? a[1] : a[0], "timer-set");
+      const t = this.timers.add(ms, () => {
+        timerIds.delete(t.id);
+        fired.add(t.id);
+      });
+      timerIds.set(t.id, t);
+      return t.id;
+    });
+    vm.defineBuiltin(core, "timer-cancel", (...a) => {
+      const id = a.length >= 2 ? a[1] : a[0];
+      const t = timerIds.get(id as number);
+      if (!t) return 0;
+      this.timers.cancel(t);
+      timerIds.delete(t.id);
+      return 1;
+    });
+    vm.defineBuiltin(core, "timer-take-completed", (...a) => {
+      const id = (a.length >= 2 ? a[1] : a[0]) as number;
+      return fired.delete(id) ? 1 : 0;
+    });
+    // Channels.
+    vm.defineBuiltin(core, "__chan-new", (cap) => {
+      const n = cap === null ? 0 : Number(cap);
+      if (!Number.isInteger(n) || n < 0) typeError("make-channel expects a capacity >= 1 (or none: unbounded)");
+      const h = new Struct(this.channelHandle, []);
+      this.channels.set(h, new ChannelCore(n));
+      return h;
+    });
+    const closedSend = () => this.raiseMarker("send! on a closed channel");
+    vm.defineIntrinsic(core, "__chan-send", (fiber, [h, v]) => {
+      const ch = this.channel(h);
+      if (ch.closed) return closedSend();
+      const r = ch.receivers.shift();
+      if (r) {
+        r.wake(v);
+        return v;
+      }
+      if (!ch.full) {
+        ch.push(v);
+        return v;
+      }
+      if (!fiber.scheduled) typeError("send! on a full channel cannot wait here (synchronous call)");
+      return this.tasks.suspend(fiber, "channel send", (wake) => {
+        const w = { wake: (x: Value) => wake(x), value: v };
+        ch.senders.push(w);
+        return () => {
+          const i = ch.senders.indexOf(w);
+          if (i >= 0) ch.senders.splice(i, 1);
+        };
+      });
+    });
+    const closedKw = Keyword.of("closed");
+    const take = (ch: ChannelCore): Value => {
+      const v = ch.shift();
+      const s = ch.senders.shift();
+      if (s) {
+        ch.push(s.value);
+        s.wake(s.value);
+      }
+      return v;
+    };
+    vm.defineIntrinsic(core, "__chan-recv", (fiber, [h]) => {
+      const ch = this.channel(h);
+      if (ch.count > 0) return take(ch);
+      const s = ch.senders.shift();
+      if (s) {
+        s.wake(s.value);
+        return s.value;
+      }
+      if (ch.closed) return closedKw;
+      if (!fiber.scheduled) typeError("receive on an empty channel cannot wait here (synchronous call)");
+      return this.tasks.suspend(fiber, "channel receive", (wake) => {
+        const w = { wake, value: null };
+        ch.receivers.push(w);
+        return () => {
+          const i = ch.receivers.indexOf(w);
+          if (i >= 0) ch.receivers.splice(i, 1);
+        };
+      });
+    });
+    vm.defineBuiltin(core, "__chan-try-recv", (h) => {
+      const ch = this.channel(h);
+      const some = (v: Value) => PersistentMap.from([[Keyword.of("some"), v]]);
+      if (ch.count > 0) return some(take(ch));
+      const s = ch.senders.shift();
+      if (s) {
+        s.wake(s.value);
+        return some(s.value);
+      }
+      return PersistentMap.from([[ch.closed ? closedKw : Keyword.of("none"), true]]);
+    });
+    vm.defineBuiltin(core, "__chan-close", (h) => {
+      const ch = this.channel(h);
+      if (ch.closed) return false;
+      ch.closed = true;
+      for (const r of ch.receivers.splice(0)) r.wake(closedKw);
+      for (const s of ch.senders.splice(0)) s.wake(closedSend());
+      return true;
+    });
+    vm.defineBuiltin(core, "__chan-info", (h, what) => {
+      const ch = this.channel(h);
+      switch (what) {
+        case "count":
+          return ch.count;
+        case "closed":
+          return ch.closed;
+        case "capacity":
+          return ch.capacity === 0 ? null : ch.capacity;
+        case "high-water":
+          return ch.highWater;
+        case "waiting":
+          return ch.receivers.length + ch.senders.length;
+        default:
+          return null;
+      }
     });
   }
 
@@ -258,6 +648,24 @@ export class AsyncRuntime {
     // beagle.fs's predicates answer a plain Bool; the async API answers ok(Bool), as upstream
     return typeof r === "boolean" ? ok(r) : r;
   }
+}
+
+/** A sleep/timeout duration: a finite, non-negative number of milliseconds. */
+function checkMs(ms: Value, what = "sleep"): number {
+  const d = typeof ms === "bigint" ? Number(ms) : ms instanceof BFloat ? ms.v : ms;
+  if (typeof d !== "number" || !Number.isFinite(d))
+    typeError(`${what} expects a finite number of milliseconds, got ${describeType(ms)}`);
+  return d < 0 ? 0 : d;
+}
+
+function describeType(v: Value): string {
+  if (v === null) return "null";
+  if (typeof v === "string") return `the String ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "..." : v)}`;
+  if (typeof v === "number") return Number.isNaN(v) ? "NaN" : Number.isInteger(v) ? `the Int ${v}` : `the Float ${v}`;
+  if (typeof v === "bigint") return `the Int ${v}`;
+  if (typeof v === "boolean") return `the Bool ${v}`;
+  if (v instanceof Struct) return `a ${v.type.displayName}`;
+  return "another value";
 }
 
 function argList(args: Value): Value[] {

@@ -13,6 +13,15 @@ export function nowMs(): number {
 }
 
 export class TimerHeap {
+  /** ms the virtual clock (async/with-virtual-time) has jumped ahead of the real one */
+  skew = 0;
+  now(): number {
+    return nowMs() + this.skew;
+  }
+  /** The next deadline, or undefined. */
+  nextDeadline(): number | undefined {
+    return this.heap.nextDeadline();
+  }
   private readonly heap = new DeadlineHeap();
   private readonly callbacks = new Map<number, () => void>();
   private nextId = 1;
@@ -22,7 +31,7 @@ export class TimerHeap {
     return this.heap.size;
   }
 
-  add(delayMs: number, fire: () => void, now = nowMs()): Timer {
+  add(delayMs: number, fire: () => void, now = this.now()): Timer {
     const t = { id: this.nextId++, deadline: now + Math.max(0, delayMs) };
     this.heap.add(t.id, t.deadline);
     this.callbacks.set(t.id, fire);
@@ -35,13 +44,13 @@ export class TimerHeap {
   }
 
   /** ms until the next deadline, rounded up (0 if due), or -1 when there is none. */
-  nextTimeout(now = nowMs()): number {
+  nextTimeout(now = this.now()): number {
     const d = this.heap.nextDeadline();
     return d === undefined ? -1 : Math.max(0, Math.ceil(d - now));
   }
 
   /** Fire every timer whose deadline has passed, in deadline order. Returns how many fired. */
-  fireDue(now = nowMs()): number {
+  fireDue(now = this.now()): number {
     const ids = this.heap.popExpired(now, this.due);
     const n = ids.length;
     for (const id of ids) {
