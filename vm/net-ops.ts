@@ -45,7 +45,7 @@ import {
 } from "../runtime/net/tcp.ts";
 import { resolveBlocking, resolveOffLoop } from "../runtime/net/resolver.ts";
 import { READABLE, WRITABLE } from "../runtime/poller.ts";
-import { eventLoopCreate, eventLoopRunOnce, eventLoopWake, type LoopHandle } from "../runtime/eventloop-builtins.ts";
+import { eventLoopCreate, eventLoopWake, type LoopHandle } from "../runtime/eventloop-builtins.ts";
 import { cpuCount } from "../runtime/cpu.ts";
 import {
   type Abort,
@@ -53,12 +53,13 @@ import {
   type FdReadiness,
   type IoContext,
   type IoOp,
+  ioOp as ioOpOf,
   registerIoOp,
 } from "./async/io-ops.ts";
-import { err, errorValue, ok } from "./core-types.ts";
+import { err, errorValue, isOk as isOkResult, ok } from "./core-types.ts";
 import { PersistentVector } from "./collections/vector.ts";
 import { BeagleRuntimeError, typeError } from "./errors.ts";
-import type { Value } from "./values.ts";
+import { Struct, type Value } from "./values.ts";
 import { type VM, writeAll } from "./vm.ts";
 import {
   byteAt,
@@ -180,7 +181,11 @@ interface Parked {
 
 /** Park `fire` until `c` is ready for `interest`. */
 function await_(c: Conn, io: IoContext, interest: number, fire: (closed: boolean) => void): Parked {
-  c.io = io;
+  if (c.io !== io) {
+    // the socket moves to another loop (a core/event-loop-create loop): its old watch goes
+    releaseWatch(c);
+    c.io = io;
+  }
   const w: Waiter = { interest, fire };
   c.waiters.push(w);
   syncWatch(c, true);
@@ -606,6 +611,91 @@ registerNetOp("udp-recv-from", {
 const loops = new Map<number, LoopHandle>();
 let nextLoop = 1;
 
+// Upstream's low-level polling API: `tcp-read-async(loop, id, n, 0)` starts the
+// operation on that event loop and returns an op id; `event-loop-run-once`
+// drives the loop; `tcp-result-pop-for-op-id` tells whether (and how) the op
+// finished, `tcp-result-value-for-op-id` / `-data-for-op-id` give its value.
+// Type codes as upstream's: 1/2 connect ok/err, 3/4 accept, 5/6 read, 7/8 write;
+// ours for UDP: 9/10 send-to, 11/12 recv-from (value: [data, host, port, truncated, size]).
+interface OpResult {
+  code: number;
+  value: Value;
+  data: Value;
+}
+
+class PollingLoop {
+  readonly fdReady = new Map<number, (ev: FdReadiness) => void>();
+  readonly results = new Map<number, OpResult>();
+  readonly popped = new Map<number, OpResult>();
+  nextOp = 1;
+  completedSinceRun = 0;
+  readonly io: IoContext;
+  constructor(readonly h: LoopHandle) {
+    this.io = {
+      watchFd: (fd, interest, ready) => {
+        const id = h.loop.watchFd(fd, interest);
+        this.fdReady.set(id, ready);
+        return () => {
+          if (this.fdReady.delete(id)) h.loop.unwatchFd(id);
+        };
+      },
+      addTimer: (ms, fire) => {
+        const id = h.loop.addTimer(ms);
+        this.fdReady.set(id, () => fire());
+        return () => {
+          if (this.fdReady.delete(id)) h.loop.cancelTimer(id);
+        };
+      },
+    };
+  }
+  start(kind: string, okCode: number, args: Value[]): number {
+    const op = this.nextOp++;
+    ioOpOf(kind).evented(
+      args,
+      (r) => {
+        const isOk = isOkResult(r);
+        const inner = r instanceof Struct ? (r.f[0] ?? null) : null;
+        const message = inner instanceof Struct ? (inner.f[0] ?? null) : String(inner);
+        this.results.set(
+          op,
+          isOk ? { code: okCode, value: inner, data: inner } : { code: okCode + 1, value: -1, data: message },
+        );
+        this.completedSinceRun++;
+      },
+      this.io,
+    );
+    return op;
+  }
+  runOnce(ms: number): number {
+    this.completedSinceRun = 0;
+    for (const c of this.h.loop.runOnce(this.completedSinceRun > 0 ? 0 : ms)) {
+      if (c.kind === "fd") this.fdReady.get(c.id)?.(c);
+      else if (c.kind === "timer") {
+        const fire = this.fdReady.get(c.id);
+        this.fdReady.delete(c.id);
+        fire?.({ readable: false, writable: false, hangup: false, error: false });
+      }
+    }
+    return this.completedSinceRun;
+  }
+  pop(op: number): number {
+    const r = this.results.get(op);
+    if (!r) return 0;
+    this.results.delete(op);
+    this.popped.set(op, r);
+    if (this.popped.size > 1024) this.popped.delete(this.popped.keys().next().value!);
+    return r.code;
+  }
+}
+
+const polling = new Map<number, PollingLoop>();
+
+function pollingLoop(id: Value): PollingLoop {
+  const p = typeof id === "number" ? polling.get(id) : undefined;
+  if (!p) typeError(`no event loop ${String(id)} (make one with event-loop-create)`);
+  return p;
+}
+
 function listenHost(host: Value): string | null {
   const hosts = numericHosts(String(host));
   if (hosts) return hosts[0]!;
@@ -631,14 +721,16 @@ export function installNet(vm: VM): void {
   const create = (pool: Value) => {
     const n = typeof pool === "number" && pool > 0 ? pool : undefined;
     const id = nextLoop++;
-    loops.set(id, eventLoopCreate({ poolSize: n }));
+    const h = eventLoopCreate({ poolSize: n });
+    loops.set(id, h);
+    polling.set(id, new PollingLoop(h));
     return id;
   };
   def("event-loop-create", create);
   def("event-loop-create-threaded", create);
   def("event-loop-run-once", (id, ms) => {
-    const h = loops.get(id as number);
-    return h ? eventLoopRunOnce(h, typeof ms === "number" ? ms : 0) : -1;
+    const p = polling.get(id as number);
+    return p ? p.runOnce(typeof ms === "number" ? ms : 0) : -1;
   });
   def("event-loop-wake", (id) => {
     const h = loops.get(id as number);
@@ -650,10 +742,24 @@ export function installNet(vm: VM): void {
     const h = loops.get(id as number);
     if (!h) return -1;
     loops.delete(id as number);
+    polling.delete(id as number);
     void h.loop.close();
     return 1;
   });
   def("get-cpu-count", () => cpuCount());
+
+  // -- upstream's op-id API on an event-loop-create loop (see PollingLoop)
+  def("tcp-connect-async", (loop, host, port) => pollingLoop(loop).start("tcp-connect", 1, [host, port]));
+  def("tcp-accept-async", (loop, id) => pollingLoop(loop).start("tcp-accept", 3, [id]));
+  def("tcp-read-async", (loop, id, n) => pollingLoop(loop).start("tcp-read", 5, [id, n]));
+  def("tcp-write-async", (loop, id, data) => pollingLoop(loop).start("tcp-write", 7, [id, data]));
+  def("udp-send-to-async", (loop, id, data, host, port) =>
+    pollingLoop(loop).start("udp-send-to", 9, [id, data, host, port]),
+  );
+  def("udp-recv-from-async", (loop, id, n) => pollingLoop(loop).start("udp-recv-from", 11, [id, n]));
+  def("tcp-result-pop-for-op-id", (loop, op) => pollingLoop(loop).pop(op as number));
+  def("tcp-result-value-for-op-id", (loop, op) => pollingLoop(loop).popped.get(op as number)?.value ?? null);
+  def("tcp-result-data-for-op-id", (loop, op) => pollingLoop(loop).popped.get(op as number)?.data ?? null);
 
   // -- TCP (synchronous parts; the waiting parts are the io ops above)
   def("tcp-listen", (_loop, host, port, backlog) => tcpListen(host, port, backlog, false));
