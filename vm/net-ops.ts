@@ -93,6 +93,8 @@ class Conn {
   watchRelease: Abort | null = null;
   watchInterest = 0;
   io: IoContext | null = null;
+  /** the last recv returned less than asked: the socket is empty until the poller says readable */
+  drained = false;
   constructor(
     readonly id: number,
     readonly fd: number,
@@ -160,6 +162,7 @@ function syncWatch(c: Conn, lazy = false): void {
 
 function dispatch(c: Conn, ev: FdReadiness): void {
   const any = ev.hangup || ev.error;
+  if (ev.readable || any) c.drained = false;
   let wanted = false;
   for (const w of c.waiters.slice()) {
     if (any || (w.interest & READABLE && ev.readable) || (w.interest & WRITABLE && ev.writable)) {
@@ -274,7 +277,9 @@ function readAttempt(c: Conn, n: number): () => Value | undefined {
   return () => {
     if (c.closed) return closedError("Read");
     const buf = scratchOf(n);
-    const r = recvFd(c.fd, buf, Math.min(n, buf.length));
+    const want = Math.min(n, buf.length);
+    const r = recvFd(c.fd, buf, want);
+    c.drained = r > 0 && r < want;
     if (r >= 0) return ok(decodeRead(buf, r));
     if (r === -EAGAIN) return undefined;
     return fail("Read", -r);
@@ -787,10 +792,13 @@ export function installNet(vm: VM): void {
   // Ready-I/O fast paths (upstream's): data, "" at EOF, or false = park (not ready, or an error the op reports)
   def("tcp-try-read", (_loop, id, n) => {
     const c = lookup(id, "tcp");
-    if (!c || c.waiters.length > 0) return false;
+    // drained: a recv now would almost surely be EAGAIN; the io op waits for readiness instead
+    if (!c || c.waiters.length > 0 || c.drained) return false;
     const k = readCount(n);
     const buf = scratchOf(k);
-    const r = recvFd(c.fd, buf, Math.min(k, buf.length));
+    const want = Math.min(k, buf.length);
+    const r = recvFd(c.fd, buf, want);
+    c.drained = r > 0 && r < want;
     return r >= 0 ? decodeRead(buf, r) : false;
   });
   // true: all sent; false: nothing sent (park); Int: bytes sent, send the rest with the io op
