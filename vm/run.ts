@@ -326,6 +326,16 @@ async function runProgram(rt: Runtime, path: string, source: string, args: strin
       printErr(
         `${path}: main is waiting for something that can never happen (every task is blocked, no timer or I/O pending)`,
       );
+      // BEAGLE_DUMP_TASKS=1: what each task is parked on (vm/async/runtime.ts)
+      if (process.env.BEAGLE_DUMP_TASKS) for (const l of rt.async.describeTasks()) printErr(`  ${l}`);
+      return 1;
+    }
+    // a task failed and nobody awaited it: say so, and fail the program (as Trio/Tokio/Node do)
+    const unobserved = rt.async.unobservedErrors();
+    if (unobserved.length) {
+      vm.flush();
+      for (const e of unobserved)
+        printErr(`error in a task nobody awaited:\n${errorReport(vm, e, undefined, undefined)}`);
       return 1;
     }
   }

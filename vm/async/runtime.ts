@@ -518,6 +518,9 @@ export class AsyncRuntime {
     });
     vm.defineBuiltin(core, "__async-now-ms", () => this.timers.now());
     vm.defineBuiltin(core, "__unobserved-count", () => this.tasks.unobserved.size);
+    // leak checks in tests: fd watches and pool operations in flight
+    vm.defineBuiltin(core, "__watched-fds", () => (this.backend as { watchedFds?: number }).watchedFds ?? 0);
+    vm.defineBuiltin(core, "__pool-pending", () => this.backend.pending);
     // Timers as values (the plan's builtins): timer-set(ms) -> id; timer-take-completed(id) -> 1/0.
     const fired = new Set<number>();
     const timerIds = new Map<number, import("./timers.ts").Timer>();
