@@ -9,7 +9,7 @@
 // numericHosts).
 import { SYS } from "../../ffi/constants.ts";
 import { closeFd, makeSocketPair, readFd } from "../../ffi/fd.ts";
-import { resolve } from "../../ffi/socket.ts";
+import { decodeAddr, resolve } from "../../ffi/socket.ts";
 import { READABLE } from "../poller.ts";
 import { EAGAIN } from "./tcp.ts";
 
@@ -26,22 +26,60 @@ export function resolveBlocking(host: string): string[] | string {
   return r.hosts;
 }
 
-// The Worker's whole program. It imports only bun:ffi and ffi/socket.ts (by URL).
-const WORKER_SOURCE = (socketModule: string) => `
-import { resolve } from ${JSON.stringify(socketModule)};
-import { dlopen } from "bun:ffi";
-const lib = dlopen(${JSON.stringify(process.platform === "darwin" ? "/usr/lib/libSystem.B.dylib" : "libc.so.6")}, {
-  send: { args: ["i32", "ptr", "u64", "i32"], returns: "i64" },
-  close: { args: ["i32"], returns: "i32" },
-}).symbols;
-const NOSIGNAL = ${process.platform === "darwin" ? 0 : 0x4000};
+// The Worker's whole program: only bun:ffi, no imports of ours (so it also runs
+// inside a `beagle build` executable, where our sources are not files). It
+// answers { ok, message, addrs: [sockaddr bytes...] }; the loop thread decodes.
+const WORKER_SOURCE = `
+import { dlopen, read, toArrayBuffer } from "bun:ffi";
+const darwin = ${JSON.stringify(process.platform === "darwin")};
+const paths = darwin ? ["/usr/lib/libSystem.B.dylib"] : ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
+let lib = null;
+for (const p of paths) {
+  try {
+    lib = dlopen(p, {
+      getaddrinfo: { args: ["ptr", "ptr", "ptr", "ptr"], returns: "i32" },
+      freeaddrinfo: { args: ["ptr"], returns: "void" },
+      gai_strerror: { args: ["i32"], returns: "cstring" },
+      send: { args: ["i32", "ptr", "u64", "i32"], returns: "i64" },
+      close: { args: ["i32"], returns: "i32" },
+    }).symbols;
+    break;
+  } catch {}
+}
+const NOSIGNAL = darwin ? 0 : 0x4000;
+function lookup(host) {
+  const hints = new Uint8Array(64);
+  new DataView(hints.buffer).setInt32(8, 1, true); // SOCK_STREAM
+  const out = new BigUint64Array(1);
+  const rc = lib.getaddrinfo(Buffer.from(host + "\\0"), null, hints, out);
+  if (rc !== 0) return { ok: false, message: String(lib.gai_strerror(rc)), addrs: [] };
+  const head = Number(out[0]);
+  const addrs = [];
+  // struct addrinfo: 4 x i32, addrlen at 16, then Linux: addr, canonname, next; BSD: canonname, addr, next
+  const addrOff = darwin ? 32 : 24;
+  let p = head;
+  for (let guard = 0; p && guard < 256; guard++) {
+    const alen = read.u32(p, 16);
+    const ap = read.ptr(p, addrOff);
+    if (ap && alen > 0) addrs.push(Array.from(new Uint8Array(toArrayBuffer(ap, 0, alen))));
+    p = read.ptr(p, 40);
+  }
+  lib.freeaddrinfo(head);
+  return { ok: true, message: "", addrs };
+}
 self.onmessage = (m) => {
   const { host, fd } = m.data;
   let answer;
-  try { answer = resolve(host); } catch (e) { answer = { ok: false, hosts: [], message: String(e) }; }
+  try {
+    answer = lib ? lookup(host) : { ok: false, message: "cannot load libc in the resolver", addrs: [] };
+  } catch (e) {
+    answer = { ok: false, message: String(e), addrs: [] };
+  }
   const bytes = new TextEncoder().encode(JSON.stringify(answer));
-  lib.send(fd, bytes, bytes.length, NOSIGNAL);
-  lib.close(fd);
+  if (lib) {
+    lib.send(fd, bytes, bytes.length, NOSIGNAL);
+    lib.close(fd);
+  }
 };
 `;
 
@@ -49,8 +87,7 @@ let worker: Worker | null = null;
 
 function getWorker(): Worker {
   if (worker) return worker;
-  const mod = new URL("../../ffi/socket.ts", import.meta.url).href;
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE(mod)], { type: "application/javascript" }));
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "application/javascript" }));
   worker = new Worker(url);
   worker.unref();
   return worker;
@@ -89,10 +126,15 @@ export function resolveOffLoop(host: string, io: WatchFd, done: (r: string[] | s
       if (n < 0) return done(`cannot resolve ${host}: resolver failed`);
       try {
         const text = new TextDecoder().decode(Buffer.concat(chunks));
-        const r = JSON.parse(text) as { ok: boolean; hosts: string[]; message: string };
+        const r = JSON.parse(text) as { ok: boolean; addrs: number[][]; message: string };
         if (!r.ok) return done(`cannot resolve ${host}: ${r.message}`);
-        if (r.hosts.length === 0) return done(`cannot resolve ${host}: no addresses`);
-        return done(r.hosts);
+        const hosts: string[] = [];
+        for (const a of r.addrs) {
+          const h = decodeAddr(Uint8Array.from(a)).host;
+          if (h && !hosts.includes(h)) hosts.push(h);
+        }
+        if (hosts.length === 0) return done(`cannot resolve ${host}: no addresses`);
+        return done(hosts);
       } catch {
         return done(`cannot resolve ${host}: resolver failed`);
       }
