@@ -89,10 +89,10 @@ export class AsyncRuntime {
   private idle(): boolean {
     const timeout = this.timers.nextTimeout();
     if (timeout < 0 && this.backend.pending === 0 && this.ioInflight === 0) return false;
-    if (this.virtualDepth > 0 && timeout > 0 && this.backend.pending === 0 && this.ioInflight === 0) {
+    if (this.timers.virtual && timeout >= 0 && this.backend.pending === 0 && this.ioInflight === 0) {
       // every task is parked on time alone: jump to the next deadline (Trio's autojump clock)
-      this.timers.skew += timeout;
-      this.timers.fireDue(this.timers.nextDeadline());
+      this.timers.advanceTo(this.timers.nextDeadline()!);
+      this.timers.fireDue();
       return true;
     }
     this.backend.wait(timeout);
@@ -514,6 +514,7 @@ export class AsyncRuntime {
     });
     vm.defineBuiltin(core, "__virtual-time", (delta) => {
       this.virtualDepth += delta as number;
+      this.timers.setVirtual(this.virtualDepth > 0);
       return this.virtualDepth;
     });
     vm.defineBuiltin(core, "__async-now-ms", () => this.timers.now());

@@ -15,8 +15,25 @@ export function nowMs(): number {
 export class TimerHeap {
   /** ms the virtual clock (async/with-virtual-time) has jumped ahead of the real one */
   skew = 0;
+  /** while the virtual clock runs: the frozen time, moved only by jumps (advanceTo) */
+  private frozen: number | null = null;
   now(): number {
-    return nowMs() + this.skew;
+    return this.frozen ?? nowMs() + this.skew;
+  }
+  /** Freeze the clock (virtual time on) or let it run on from where it stands (off). */
+  setVirtual(on: boolean) {
+    if (on && this.frozen === null) this.frozen = nowMs() + this.skew;
+    else if (!on && this.frozen !== null) {
+      this.skew = this.frozen - nowMs();
+      this.frozen = null;
+    }
+  }
+  get virtual(): boolean {
+    return this.frozen !== null;
+  }
+  /** Virtual time: jump the clock forward to `t`. */
+  advanceTo(t: number) {
+    if (this.frozen !== null && t > this.frozen) this.frozen = t;
   }
   /** The next deadline, or undefined. */
   nextDeadline(): number | undefined {
