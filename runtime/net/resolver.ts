@@ -16,7 +16,11 @@ import { EAGAIN } from "./tcp.ts";
 /** What the loop lends a lookup: one fd watch (vm/async/io-ops.ts IoContext.watchFd). */
 export interface WatchFd {
   watchFd(fd: number, interest: number, ready: () => void): () => void;
+  addTimer(ms: number, fire: () => void): () => void;
 }
+
+/** A lookup the Worker never answers (it could not start) fails after this long instead of parking forever. */
+export const RESOLVE_TIMEOUT_MS = 60_000;
 
 /** Numeric addresses of `host`, or an error text (blocking: BlockingHandler, listen). */
 export function resolveBlocking(host: string): string[] | string {
@@ -112,8 +116,14 @@ export function resolveOffLoop(host: string, io: WatchFd, done: (r: string[] | s
   const finish = () => {
     over = true;
     release();
+    cancelTimer();
     closeFd(ours);
   };
+  const cancelTimer = io.addTimer(RESOLVE_TIMEOUT_MS, () => {
+    if (over) return;
+    finish();
+    done(`cannot resolve ${host}: no answer from the resolver in ${RESOLVE_TIMEOUT_MS / 1000} s`);
+  });
   const release = io.watchFd(ours, READABLE, () => {
     for (;;) {
       const n = readFd(ours, buf);
