@@ -77,8 +77,11 @@ export interface TraceFrame {
   pc: number;
 }
 
-/** Innermost first. */
-export type Trace = TraceFrame[];
+/** Innermost first. A very deep stack keeps its two ends: `omitted` frames are left out between. */
+export type Trace = TraceFrame[] & { omitted?: number };
+
+/** Frames kept at each end of a very deep stack (a million-frame recursion must not cost a million objects). */
+export const TRACE_KEEP = 200;
 
 interface FrameLike {
   closure: { proto: TraceProto };
@@ -98,21 +101,24 @@ const primitiveTraces: { value: unknown; trace: Trace }[] = [];
 /** Frames innermost first; the top frame at `topPc`, callers at their call instruction. */
 export function captureTrace(fiber: FiberLike, topPc: number): Trace {
   const out: Trace = [];
+  let total = 0;
+  for (let g: FiberLike | null = fiber; g; g = g.parent) total += g.frames.length;
+  let index = 0;
   let f: FiberLike | null = fiber;
-  let first = true;
   while (f) {
     const frames = f.frames;
-    for (let i = frames.length - 1; i >= 0; i--) {
+    for (let i = frames.length - 1; i >= 0; i--, index++) {
+      if (index >= TRACE_KEEP && index < total - TRACE_KEEP) continue; // the middle of a very deep stack
       const fr = frames[i]!;
       // a caller's saved pc is just past its call: step back to the op's start
-      const exact = first && topPc >= 0;
+      const exact = index === 0 && topPc >= 0;
       let pc = exact ? topPc : fr.pc - 1;
       if (!exact) while (pc > 0 && fr.closure.proto.lines[pc] === 0) pc--;
       out.push({ proto: fr.closure.proto, pc: Math.max(0, pc) });
-      first = false;
     }
     f = f.parent; // a synchronous call (module init, struct default) runs for its parent fiber
   }
+  if (total > 2 * TRACE_KEEP) out.omitted = total - 2 * TRACE_KEEP;
   return out;
 }
 

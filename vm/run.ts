@@ -92,7 +92,7 @@ function stackLines(trace: Trace): string[] {
   const frames = trace.filter((f) => !INTERNAL_FILES.has(f.proto.file));
   const lines = frames.map((f) => `    at ${frameName(f)} (${f.proto.file}:${frameLine(f)})`);
   if (lines.length <= STACK_HEAD + STACK_TAIL + 1) return lines;
-  const cut = lines.length - STACK_HEAD - STACK_TAIL;
+  const cut = lines.length - STACK_HEAD - STACK_TAIL + (trace.omitted ?? 0);
   return [...lines.slice(0, STACK_HEAD), `    ... ${cut} more frames ...`, ...lines.slice(lines.length - STACK_TAIL)];
 }
 
@@ -315,7 +315,13 @@ async function runProgram(rt: Runtime, path: string, source: string, args: strin
   if (mainVar && mainVar.value !== undefined) {
     const m = mainVar.value;
     const wantsArgs = m instanceof Closure && m.proto.nparams === 1;
+    // Ctrl-C cancels every task (finally blocks run) and the program exits 130 (vm/async/runtime.ts)
+    rt.async.gracefulSigint = true;
     const fiber = runMainFiber(vm, m, wantsArgs ? [PersistentVector.from(args)] : null);
+    if (rt.async.interrupted) {
+      vm.flush();
+      return 130;
+    }
     if (fiber.error !== undefined) {
       if (!vm.handleUncaught(fiber)) reportUncaught(vm, fiber);
       vm.flush();

@@ -112,6 +112,16 @@ describe("one report with the Beagle stack", () => {
     expect(lines).toContain("    ... 81 more frames ...");
   });
 
+  test("a stack deeper than the capture keeps (2 × 200 frames) still counts every frame", () => {
+    const r = run(
+      "huge.bg",
+      "fn deep(n) { if n == 0 { throw(:bottom) } else { 1 + deep(n - 1) } }\nfn main() { deep(5000) }\n",
+    );
+    const lines = r.err.trimEnd().split("\n");
+    expect(lines.filter((l) => l.startsWith("    at main/deep (huge.bg:1)")).length).toBe(20);
+    expect(lines).toContain("    ... 4981 more frames ...");
+  });
+
   test("an error that crosses await shows where the task raised it and the awaiting chain", () => {
     const r = run(
       "task.bg",
