@@ -21,6 +21,10 @@ import { errorValue, ok } from "../core-types.ts";
 import { LoopBackend } from "./loop-backend.ts";
 import { type Abort, type FdReadiness, type IoContext, ioOp } from "./io-ops.ts";
 import { finallyBuiltins } from "../interp.ts";
+import { catchSignals, dieOfSignal, releaseSignals, takeSignal } from "../../ffi/signals.ts";
+
+/** How often an idle program with a Ctrl-C handler looks for the signal. */
+const SIGNAL_POLL_MS = 50;
 
 /** Something outside the VM that can block until an event arrives (the FFI event loop). */
 export interface IoBackend {
@@ -85,10 +89,27 @@ export class AsyncRuntime {
     );
   }
 
+  /** Set by vm/run.ts for a program's main: the first SIGINT cancels every task instead of killing. */
+  gracefulSigint = false;
+  /** a SIGINT has cancelled everything: the program exits 130 */
+  interrupted = false;
+
   /** Block until a timer or I/O completion can make progress; false when nothing ever will. */
   private idle(): boolean {
     const timeout = this.timers.nextTimeout();
     if (timeout < 0 && this.backend.pending === 0 && this.ioInflight === 0) return false;
+    if (this.gracefulSigint && !this.interrupted && catchSignals()) {
+      // wait in slices so a Ctrl-C is seen while every task is parked (the waits retry EINTR)
+      this.backend.wait(timeout < 0 ? SIGNAL_POLL_MS : Math.min(timeout, SIGNAL_POLL_MS));
+      const s = takeSignal();
+      if (s === 2) this.interrupt();
+      else if (s) {
+        this.vm.flush();
+        dieOfSignal(s);
+      }
+      this.timers.fireDue();
+      return true;
+    }
     if (this.timers.virtual && timeout >= 0 && this.backend.pending === 0 && this.ioInflight === 0) {
       // every task is parked on time alone: jump to the next deadline (Trio's autojump clock)
       this.timers.advanceTo(this.timers.nextDeadline()!);
@@ -98,6 +119,20 @@ export class AsyncRuntime {
     this.backend.wait(timeout);
     this.timers.fireDue();
     return true;
+  }
+
+  /**
+   * The first Ctrl-C: cancel every task and every parked fiber (main included), so finally
+   * blocks run and the program winds down; the second one kills at once (default action).
+   */
+  private interrupt() {
+    this.interrupted = true;
+    releaseSignals();
+    for (const t of [...this.tasks.live.values()]) {
+      if (t.core && !t.core.settled) t.core.cancel();
+      else this.tasks.cancel(t.fiber);
+    }
+    for (const f of [...this.tasks.parked]) this.tasks.cancel(f);
   }
 
   /** The value a cancelled suspension point returns; beagle.async throws its error. */
@@ -305,6 +340,7 @@ export class AsyncRuntime {
           }
           this.ioInflight--;
           fiber.release = null;
+          this.tasks.parked.delete(fiber);
           task.parkedOn = null;
           task.gen++;
           vm.wake(fiber, result);
@@ -315,6 +351,7 @@ export class AsyncRuntime {
       parked = true;
       this.ioInflight++;
       task.parkedOn = String(kind);
+      this.tasks.parked.add(fiber);
       task.parkedSince = this.timers.now();
       task.gen++;
       fiber.release = () => {
@@ -322,6 +359,7 @@ export class AsyncRuntime {
         done = true;
         this.ioInflight--;
         fiber.release = null;
+        this.tasks.parked.delete(fiber);
         abort();
       };
       vm.park(fiber);

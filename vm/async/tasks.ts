@@ -76,6 +76,8 @@ export class Tasks {
   readonly live = new Map<number, TaskInfo>();
   /** tasks under each cancellation token */
   private readonly byToken = new WeakMap<object, Set<TaskInfo>>();
+  /** fibers parked through suspend (SIGINT cancels them all, main included) */
+  readonly parked = new Set<Fiber>();
   /** futures whose rejection nobody has looked at yet */
   readonly unobserved = new Set<FutureCore>();
   constructor(
@@ -136,6 +138,7 @@ export class Tasks {
       const release = fiber.release;
       release();
       fiber.release = null;
+      this.parked.delete(fiber);
       t.gen++;
       t.parkedOn = null;
       this.vm.wake(fiber, this.raise());
@@ -160,12 +163,14 @@ export class Tasks {
       // drop the other registrations of a park on several things (a timeout's timer...)
       const release = fiber.release;
       fiber.release = null;
+      this.parked.delete(fiber);
       release?.();
       t.parkedOn = null;
       t.shielded = false;
       this.vm.wake(fiber, v);
     };
     this.vm.park(fiber);
+    this.parked.add(fiber);
     t.parkedOn = what;
     t.parkedSince = this.now();
     t.shielded = shield;
