@@ -561,13 +561,15 @@ export class AsyncRuntime {
     vm.defineBuiltin(core, "__watched-fds", () => (this.backend as { watchedFds?: number }).watchedFds ?? 0);
     vm.defineBuiltin(core, "__pool-pending", () => this.backend.pending);
     // Timers as values (the plan's builtins): timer-set(ms) -> id; timer-take-completed(id) -> 1/0.
-    const fired = new Set<number>();
+    // Upstream's three-argument forms (loop_id, delay_ms, marker) / (loop_id, marker) work too:
+    // the marker (default: the timer's id) is what timer-take-completed asks about.
+    const fired = new Set<Value>();
     const timerIds = new Map<number, import("./timers.ts").Timer>();
     vm.defineBuiltin(core, "timer-set", (...a) => {
       const ms = checkMs(a.length >= 2 ? a[1] : a[0], "timer-set");
       const t = this.timers.add(ms, () => {
         timerIds.delete(t.id);
-        fired.add(t.id);
+        fired.add(a.length >= 3 ? a[2] : t.id);
       });
       timerIds.set(t.id, t);
       return t.id;
@@ -581,8 +583,7 @@ export class AsyncRuntime {
       return 1;
     });
     vm.defineBuiltin(core, "timer-take-completed", (...a) => {
-      const id = (a.length >= 2 ? a[1] : a[0]) as number;
-      return fired.delete(id) ? 1 : 0;
+      return fired.delete(a.length >= 2 ? a[1] : a[0]) ? 1 : 0;
     });
     // Channels.
     vm.defineBuiltin(core, "__chan-new", (cap) => {
