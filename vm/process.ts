@@ -156,7 +156,7 @@ function once<T>(f: (v: T) => void): (v: T) => void {
 /** An evented read: at once when data (or EOF) is there, else on readiness. */
 function readEvented(s: PipeStream, mode: ReadMode, completeOnce: (r: ReadResult) => void, io: IoContext): Abort {
   const complete = once(completeOnce);
-  const first = s.tryRead(mode);
+  const first = s.tryRead(mode, true);
   if (first !== WOULD_BLOCK) {
     complete(first);
     return () => {};
@@ -165,7 +165,7 @@ function readEvented(s: PipeStream, mode: ReadMode, completeOnce: (r: ReadResult
     io,
     READABLE,
     () => {
-      const r = s.tryRead(mode);
+      const r = s.tryRead(mode, true);
       if (r === WOULD_BLOCK) return;
       release();
       complete(r);
@@ -262,7 +262,7 @@ function registerOps() {
   registerIoOp("process-read", {
     blocking: ([sv, mode]) => {
       const s = asStream(sv!, "read");
-      return readValue(s.readBlocking(readMode(mode!)), s);
+      return readValue(s.readBlocking(readMode(mode!), true), s);
     },
     evented: ([sv, mode], complete, io) => {
       const s = asStream(sv!, "read");

@@ -128,11 +128,11 @@ export class PipeStream {
     return out;
   }
 
-  /** One read(2) straight into a fresh array when nothing is buffered (one copy instead of two). */
-  private readDirect(): Uint8Array | number | typeof WOULD_BLOCK {
+  /** One read(2) when nothing is buffered: a view of the shared scratch buffer, or a copy. */
+  private readDirect(borrow: boolean): Uint8Array | number | typeof WOULD_BLOCK {
     for (;;) {
       const n = readFd(this.fd, scratch);
-      if (n > 0) return scratch.slice(0, n);
+      if (n > 0) return borrow ? scratch.subarray(0, n) : scratch.slice(0, n);
       if (n === 0) {
         this.eof = true;
         return 0;
@@ -166,11 +166,13 @@ export class PipeStream {
    * Try to complete a read without blocking. "chunk": what is there (at least
    * one byte, cut before a split UTF-8 character unless at EOF); "line": up to
    * and including the next "\n" (the rest at EOF); "all": everything to EOF.
+   * `borrow`: the bytes may be a view of a buffer the next read reuses (the
+   * caller decodes them at once), which saves a copy of every streamed chunk.
    */
-  tryRead(mode: ReadMode): ReadResult | typeof WOULD_BLOCK {
+  tryRead(mode: ReadMode, borrow = false): ReadResult | typeof WOULD_BLOCK {
     if (mode === "chunk" && this.buffered === 0 && !this.eof && this.fd >= 0) {
       // the common streaming case: hand out what one read gives, unless it ends mid-character
-      const r = this.readDirect();
+      const r = this.readDirect(borrow);
       if (r instanceof Uint8Array) {
         const cut = completeUtf8Prefix(r);
         if (cut === r.length) return r;
@@ -198,9 +200,9 @@ export class PipeStream {
   }
 
   /** Blocking read on this thread: poll(2) until the read completes. */
-  readBlocking(mode: ReadMode): ReadResult {
+  readBlocking(mode: ReadMode, borrow = false): ReadResult {
     for (;;) {
-      const r = this.tryRead(mode);
+      const r = this.tryRead(mode, borrow);
       if (r !== WOULD_BLOCK) return r;
       waitFd(this.fd, POLLIN);
     }
