@@ -8,8 +8,21 @@ import { argInt, argStr, kindName, mkFloat, normInt, runtimeError, typeError, ve
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
+// The answer for the last long string asked about: a loop that indexes or slices one
+// big string (a parser walking its input) would otherwise rescan it on every call,
+// making each substring/get O(length) and the loop quadratic.
+let lastLong = "";
+let lastLongSimple = true;
+
 /** True when UTF-16 indexes and code-point indexes coincide. */
-export const isSimple = (s: string): boolean => !SURROGATE.test(s);
+export function isSimple(s: string): boolean {
+  if (s.length < 256) return !SURROGATE.test(s);
+  if (s !== lastLong) {
+    lastLong = s;
+    lastLongSimple = !SURROGATE.test(s);
+  }
+  return lastLongSimple;
+}
 
 export function cpLen(s: string): number {
   if (isSimple(s)) return s.length;
