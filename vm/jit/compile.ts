@@ -56,10 +56,12 @@ export function jitCompile(proto: FnProto, vm: VM): boolean {
   try {
     proto.jit = build(proto, vm);
     jitStats.compiled++;
+    if (LOG) process.stderr.write(`jit: compiled ${proto.qualifiedName}\n`);
     return true;
   } catch (e) {
     if (!(e instanceof Refuse)) throw e;
-    proto.hot = -1e15;
+    // an int32 (a double here would change the type of a field the interpreter updates on every call)
+    proto.hot = -2147483648;
     jitStats.refused++;
     if (LOG) process.stderr.write(`jit: ${proto.qualifiedName}: ${e.message}\n`);
     return false;
