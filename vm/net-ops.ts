@@ -95,6 +95,8 @@ class Conn {
   io: IoContext | null = null;
   /** the last recv returned less than asked: the socket is empty until the poller says readable */
   drained = false;
+  /** the write that has started sending and not finished (writes go out whole, in turn) */
+  writer: object | null = null;
   constructor(
     readonly id: number,
     readonly fd: number,
@@ -292,17 +294,39 @@ function dataBytes(data: Value): Uint8Array {
   return stringToBytes(data);
 }
 
-function writeAttempt(c: Conn, bytes: Uint8Array): () => Value | undefined {
+/**
+ * One write's attempts. Writes on a socket go out one after another: a write
+ * that has sent part of its bytes holds `c.writer` until all are sent (or it
+ * fails or is abandoned), so a second task's bytes never land in the middle.
+ */
+function writeAttempt(
+  c: Conn,
+  bytes: Uint8Array,
+  inTurn = true,
+): { attempt: () => Value | undefined; abandon(): void } {
   let off = 0;
-  return () => {
-    if (c.closed) return closedError("Write");
-    while (off < bytes.length) {
-      const r = sendFd(c.fd, bytes.subarray(off));
-      if (r > 0) off += r;
-      else if (r === -EAGAIN) return undefined;
-      else return fail("Write", -r);
-    }
-    return ok(bytes.length);
+  const me = {};
+  const finish = (r: Value): Value => {
+    if (c.writer === me) c.writer = null;
+    return r;
+  };
+  return {
+    attempt: () => {
+      if (c.closed) return finish(closedError("Write"));
+      // wait for the write in progress (not when blocking the thread: nothing else could finish it)
+      if (inTurn && c.writer !== null && c.writer !== me) return undefined;
+      c.writer = me;
+      while (off < bytes.length) {
+        const r = sendFd(c.fd, bytes.subarray(off));
+        if (r > 0) off += r;
+        else if (r === -EAGAIN) return undefined;
+        else return finish(fail("Write", -r));
+      }
+      return finish(ok(bytes.length));
+    },
+    abandon: () => {
+      if (c.writer === me) c.writer = null;
+    },
   };
 }
 
@@ -553,7 +577,7 @@ registerNetOp("tcp-read", {
 registerNetOp("tcp-write", {
   blocking: ([id, data]) => {
     const c = conn(id ?? null, "tcp");
-    return c ? blocking(c, WRITABLE, writeAttempt(c, dataBytes(data ?? null))) : closedError("Write");
+    return c ? blocking(c, WRITABLE, writeAttempt(c, dataBytes(data ?? null), false).attempt) : closedError("Write");
   },
   evented: ([id, data], complete, io) => {
     const c = conn(id ?? null, "tcp");
@@ -561,7 +585,12 @@ registerNetOp("tcp-write", {
       complete(closedError("Write"));
       return () => {};
     }
-    return evented(c, io, WRITABLE, "Write", writeAttempt(c, dataBytes(data ?? null)), complete);
+    const w = writeAttempt(c, dataBytes(data ?? null));
+    const abort = evented(c, io, WRITABLE, "Write", w.attempt, complete);
+    return () => {
+      abort();
+      w.abandon();
+    };
   },
 });
 
@@ -793,7 +822,7 @@ export function installNet(vm: VM): void {
   def("tcp-try-read", (_loop, id, n) => {
     const c = lookup(id, "tcp");
     // drained: a recv now would almost surely be EAGAIN; the io op waits for readiness instead
-    if (!c || c.waiters.length > 0 || c.drained) return false;
+    if (!c || c.drained || c.waiters.some((w) => w.interest & READABLE)) return false;
     const k = readCount(n);
     const buf = scratchOf(k);
     const want = Math.min(k, buf.length);
@@ -804,7 +833,7 @@ export function installNet(vm: VM): void {
   // true: all sent; false: nothing sent (park); Int: bytes sent, send the rest with the io op
   def("tcp-try-write", (_loop, id, data) => {
     const c = lookup(id, "tcp");
-    if (!c || c.waiters.length > 0) return false;
+    if (!c || c.writer !== null) return false;
     const bytes = dataBytes(data);
     if (bytes.length === 0) return true;
     const r = sendFd(c.fd, bytes);

@@ -13,6 +13,7 @@ import { PersistentVector } from "../../vm/collections/vector.ts";
 import type { LoopBackend } from "../../vm/async/loop-backend.ts";
 import type { Value } from "../../vm/values.ts";
 import { formatValue } from "../../vm/print.ts";
+import { stringToBytes } from "../../vm/bytes.ts";
 
 const rt = createRuntime();
 afterAll(() => rt.async.backend.close());
@@ -165,3 +166,38 @@ test("names resolve on the resolver Worker while the loop waits: the same addres
   expect(resolveNow("no-such-host.invalid")).toStartWith("cannot resolve no-such-host.invalid: ");
   expect(watched()).toBe(0);
 });
+
+test("big writes from several tasks on one socket go out whole, one after another", () => {
+  const r = run(
+    `use beagle.socket as socket
+use beagle.async as async
+fn go() {
+  let l = socket/listen("127.0.0.1", 0)
+  let c = socket/connect("127.0.0.1", socket/local-port(l))
+  let s = socket/accept(l)
+  // a reader drains s while 4 writers start one after another, each 4 MiB of its own letter:
+  // a writer starting while an earlier one is parked halfway must wait its turn
+  let reader = async/spawn(fn() { socket/read-n(socket/reader(s), 4 * 4194304) })
+  let mut ws = []
+  for i in range(0, 4) {
+    let chunk = core/__bytes-from-values(repeat(97 + i, 4194304))
+    ws = push(ws, async/spawn(fn() { socket/write(c, chunk) }))
+    async/sleep(2)
+  }
+  async/await-all(ws)
+  let data = async/await(reader)
+  socket/close(c)
+  socket/close(s)
+  socket/close-listener(l)
+  data
+}`,
+    "go",
+  );
+  // 3 changes of letter if every write went out whole
+  const bytes = stringToBytes(r as string);
+  let changes = 0;
+  for (let i = 1; i < bytes.length; i++) if (bytes[i] !== bytes[i - 1]) changes++;
+  expect([bytes.length, changes]).toEqual([16777216, 3]);
+  expect(watched()).toBe(0);
+  expect(rt.async.ioInflight).toBe(0);
+}, 60_000);
