@@ -387,7 +387,10 @@ function registerOps() {
       aborts.push(c.owner.onExit(c, () => part()));
       return () => {
         for (const a of aborts) a();
-        if (!finished && !c.detached) c.owner.terminate(c);
+        if (finished) return;
+        // run owns the child: cancelled, it stops the child and closes the pipes
+        if (!c.detached) c.owner.terminate(c);
+        c.owner.release(c);
       };
     },
   });

@@ -274,6 +274,53 @@ test("cancelling the task that waits on a child kills it (SIGTERM) and reaps it:
   expect(children()).toEqual(before);
 });
 
+test("a scope that is cancelled (a sibling failed) kills its sleep 60 child: gone from /proc, no zombie", () => {
+  const before = children();
+  const fdsBefore = pipesAndPidfds();
+  const got = run(`fn go() {
+  let pid = atom(null)
+  let r = try {
+    async/with-scope(fn(scope) {
+      async/spawn-in-scope(scope, fn() {
+        let p = proc/spawn!("sleep", ["60"], {:stdin :null :stdout :null})
+        reset!(pid, proc/pid(p))
+        try { proc/wait(p) } finally { proc/close(p) }
+      })
+      async/spawn-in-scope(scope, fn() {
+        async/sleep(50)
+        throw("sibling failed")
+      })
+      "not reached"
+    })
+  } catch (e) { e }
+  [r, deref(pid)]
+}`) as { toArray(): unknown[] };
+  const [r, pid] = got.toArray();
+  expect(r).toBe("sibling failed");
+  expect(typeof pid).toBe("number");
+  // SIGTERM was sent when the wait was cancelled; the exit watch reaps it (well within the grace)
+  const deadline = performance.now() + 1500;
+  while (procState(pid as number) !== null && performance.now() < deadline) {
+    rt.async.backend.wait(20);
+  }
+  expect(procState(pid as number)).toBeNull();
+  expect(children()).toEqual(before);
+  expect(pipesAndPidfds()).toEqual(fdsBefore);
+});
+
+test("with-timeout around run: the late child is killed, its pipes closed, and the result is TimedOut", () => {
+  const before = children();
+  const fdsBefore = pipesAndPidfds();
+  const got = run(`fn go() {
+  async/with-timeout(100, fn() { proc/run!("sleep", ["60"]) })
+}`);
+  expect(show(got)).toBe("TimeoutResult.TimedOut");
+  const deadline = performance.now() + 1500;
+  while (children().length > before.length && performance.now() < deadline) rt.async.backend.wait(20);
+  expect(children()).toEqual(before);
+  expect(pipesAndPidfds()).toEqual(fdsBefore);
+});
+
 test("a child that ignores SIGTERM is killed after the grace period", () => {
   const got = run(`fn go() {
   let p = proc/spawn!("sh", ["-c", "trap '' TERM; echo ready; sleep 60; sleep 60"])
