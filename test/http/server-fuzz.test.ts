@@ -20,7 +20,7 @@ function exchange(port: number, data: Uint8Array): Promise<string> {
         new Error(`no answer and no close for ${JSON.stringify(Buffer.from(data).toString("latin1").slice(0, 80))}`),
       );
     }, 8000);
-    s.on("data", (c) => chunks.push(c));
+    s.on("data", (c: Buffer) => chunks.push(c));
     s.on("error", () => {}); // a reset counts as closed
     s.on("close", () => {
       clearTimeout(timer);

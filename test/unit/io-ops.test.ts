@@ -5,6 +5,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { createRuntime, runMainFiber, runTask } from "../../vm/run.ts";
 import { Closure } from "../../vm/objects.ts";
+import { formatValue } from "../../vm/print.ts";
 import { registerIoOp } from "../../vm/async/io-ops.ts";
 import { closeFd, makePipe, readFd, writeFd } from "../../ffi/fd.ts";
 import { READABLE } from "../../runtime/poller.ts";
@@ -109,4 +110,22 @@ fn go(fd) {
     closeFd(r);
     closeFd(w);
   }
+});
+
+test('"deadline" bounds an operation without a task: in time gives its result, too late an Error.Timeout with the operation released', () => {
+  const timersBefore = rt.async.timers.size;
+  const f = run(
+    `use beagle.async as async
+fn go() {
+  let quick = async/io("deadline", ["test-echo-later", ["fast", 5], 500, "echo"])
+  let slow = async/io("deadline", ["test-echo-later", ["slow", 500], 20, "echo"])
+  [quick, slow]
+}`,
+    "go",
+  );
+  expect(f.error).toBeUndefined();
+  expect(formatValue(f.result, 0)).toBe('["fast", Result.Err { error: Error.Timeout { operation: "echo" } }]');
+  // the slow operation's own timer and both deadline timers are gone
+  expect(rt.async.timers.size).toBe(timersBefore);
+  expect(rt.async.ioInflight).toBe(0);
 });

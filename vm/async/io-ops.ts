@@ -13,6 +13,8 @@
 // the completion is then never delivered.
 import type { Value } from "../values.ts";
 import { runtimeError } from "../errors.ts";
+import { PersistentVector } from "../collections/vector.ts";
+import { err, errorValue } from "../core-types.ts";
 
 export type Complete = (result: Value) => void;
 export type Abort = () => void;
@@ -51,3 +53,49 @@ export function ioOp(kind: Value): IoOp {
   if (!op) runtimeError("RuntimeError", `unknown I/O operation ${String(kind)}`);
   return op;
 }
+
+/**
+ * "deadline" [kind, args, ms, operation]: run the registered operation `kind`
+ * with a time limit, without a task of its own. If `ms` passes first the
+ * operation is aborted (its resources released) and the result is
+ * Result.Err { error: Error.Timeout { operation } }. BlockingHandler runs the
+ * operation to its end (nothing can interrupt a blocked thread), as
+ * with-timeout does there.
+ */
+function deadline(threaded: boolean) {
+  return ([kind, args, ms, operation]: Value[], complete: Complete, io: IoContext): Abort => {
+    const op = ioOp(kind ?? null);
+    const start = threaded && op.threaded ? op.threaded : op.evented;
+    let done = false;
+    let stopTimer: Abort | null = null;
+    const abortInner = start.call(
+      op,
+      args instanceof PersistentVector ? args.toArray() : [],
+      (result) => {
+        if (done) return;
+        done = true;
+        stopTimer?.();
+        complete(result);
+      },
+      io,
+    );
+    if (done) return abortInner;
+    stopTimer = io.addTimer(Math.max(0, Number(ms)), () => {
+      if (done) return;
+      done = true;
+      abortInner();
+      complete(err(errorValue("Timeout", { operation: typeof operation === "string" ? operation : String(kind) })));
+    });
+    return () => {
+      done = true;
+      stopTimer?.();
+      abortInner();
+    };
+  };
+}
+
+registerIoOp("deadline", {
+  blocking: ([kind, args]) => ioOp(kind ?? null).blocking(args instanceof PersistentVector ? args.toArray() : []),
+  evented: deadline(false),
+  threaded: deadline(true),
+});
