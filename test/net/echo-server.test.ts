@@ -37,7 +37,7 @@ test("1,000 concurrent clients each echo 64 KiB of random bytes", async () => {
   for (let i = 0; i < echoed.length; i++) if (Buffer.compare(echoed[i]!, payloads[i]!) !== 0) wrong++;
   expect(wrong).toBe(0);
   await Promise.all(clients.map(closeSocket));
-  await waitUntil(() => fdCount(server.proc.pid) === baseFds, "the server to close every connection");
+  await waitUntil(() => fdCount(server.proc.pid) <= baseFds, "the server to close every connection");
 }, 120_000);
 
 test("clients that reset in the middle of a transfer never take the server down", async () => {
@@ -50,6 +50,6 @@ test("clients that reset in the middle of a transfer never take the server down"
   const data = Buffer.from("still here");
   expect((await echo(s, data)).toString()).toBe("still here");
   await closeSocket(s);
-  await waitUntil(() => fdCount(server.proc.pid) === baseFds, "the server to drop the reset connections");
+  await waitUntil(() => fdCount(server.proc.pid) <= baseFds, "the server to drop the reset connections");
   expect(server.proc.exitCode).toBeNull();
 }, 60_000);
