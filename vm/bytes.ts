@@ -61,7 +61,7 @@ function validSeq(b: Uint8Array, i: number): number {
 
 let units = new Uint16Array(1024);
 
-/** Manual UTF-8 decode with surrogateescape: each unit written once, joined in 8K-unit pieces. */
+/** Manual UTF-8 decode with surrogateescape: each UTF-16 unit written once, then one string. */
 function decodeEscaping(b: Uint8Array): string {
   if (units.length < b.length) units = new Uint16Array(b.length);
   const u = units;
@@ -72,6 +72,11 @@ function decodeEscaping(b: Uint8Array): string {
     const c = b[i]!;
     if (c < 0x80) {
       u[o++] = c;
+      i++;
+      continue;
+    }
+    if (c < 0xc2 || c > 0xf4) {
+      u[o++] = 0xdc00 | c; // can never start a valid sequence: escaped
       i++;
       continue;
     }
@@ -91,10 +96,8 @@ function decodeEscaping(b: Uint8Array): string {
     }
     i += k;
   }
-  const parts: string[] = [];
-  for (let p = 0; p < o; p += 8192)
-    parts.push(String.fromCharCode.apply(null, u.subarray(p, Math.min(o, p + 8192)) as unknown as number[]));
-  return parts.join("");
+  // the units as they are: a UTF-16LE decode keeps lone surrogates (TextDecoder would not)
+  return Buffer.from(u.buffer, 0, o * 2).toString("utf16le");
 }
 
 /** The string standing for the bytes `b` (valid UTF-8 as text, other bytes escaped). */
