@@ -34,6 +34,7 @@ import { err, errorValue, ok } from "./core-types.ts";
 import { registerIoOp, type Abort, type Complete, type IoContext } from "./async/io-ops.ts";
 import type { AsyncRuntime } from "./async/runtime.ts";
 import type { VM } from "./vm.ts";
+import type { Fiber } from "./objects.ts";
 import { Keyword, type Value } from "./values.ts";
 import { PersistentMap } from "./collections/map.ts";
 import { PersistentVector } from "./collections/vector.ts";
@@ -402,10 +403,29 @@ export function installProcess(vm: VM, rt: AsyncRuntime): ProcessTable {
   const table = new ProcessTable(rt.io);
   const core = "beagle.core";
   // stdin and stdout default to pipes, stderr to ours (`run` asks for a pipe: :capture-stderr)
+  // A child belongs to the task that spawned it: when that task is cancelled (its scope
+  // was, a with-timeout expired, async/cancel), the child is terminated, whatever the task
+  // was parked on at the time (a read, a write, a sleep). Detached children belong to no one.
+  const owned = new WeakMap<Fiber, Set<Child>>();
+  const cancelTask = rt.tasks.cancel.bind(rt.tasks);
+  rt.tasks.cancel = (fiber: Fiber) => {
+    const mine = owned.get(fiber);
+    if (mine) for (const c of [...mine]) table.terminate(c);
+    cancelTask(fiber);
+  };
   vm.defineBuiltin(core, "spawn-process", (cmd, args, opts, stderrDefault) => {
     const o = spawnOptions(cmd, args ?? null, opts ?? null, stderrDefault === "pipe" ? "pipe" : "inherit");
     const r = table.spawn(o);
-    return "errno" in r ? err(spawnFailure(o, r)) : ok(r as unknown as Value);
+    if ("errno" in r) return err(spawnFailure(o, r));
+    const task = vm.current;
+    if (task && !o.detach) {
+      let mine = owned.get(task);
+      if (!mine) owned.set(task, (mine = new Set()));
+      const set = mine;
+      set.add(r);
+      r.onExit(() => set.delete(r));
+    }
+    return ok(r);
   });
   vm.defineBuiltin(core, "process-pid", (c) => asChild(c, "process-pid").pid);
   vm.defineBuiltin(core, "process-stdin", (c) => (asChild(c, "process-stdin").stdin as unknown as Value) ?? null);

@@ -308,6 +308,30 @@ test("a scope that is cancelled (a sibling failed) kills its sleep 60 child: gon
   expect(pipesAndPidfds()).toEqual(fdsBefore);
 });
 
+test("a cancelled task's children are terminated even while it is parked on something else (a read)", () => {
+  const before = children();
+  const fdsBefore = pipesAndPidfds();
+  const got = run(`fn go() {
+  let pid = atom(null)
+  let reader = async/spawn(fn() {
+    let p = proc/spawn!("sleep", ["60"], {:stdin :null})
+    reset!(pid, proc/pid(p))
+    try { proc/read-all(p) } finally { proc/close(p) }
+  })
+  async/sleep(30)
+  async/cancel(reader)
+  let r = try { async/await(reader) } catch (e) { e }
+  [r, deref(pid)]
+}`) as { toArray(): unknown[] };
+  const [r, pid] = got.toArray();
+  expect(show(r)).toBe("Error.Cancelled");
+  const deadline = performance.now() + 1500;
+  while (procState(pid as number) !== null && performance.now() < deadline) rt.async.backend.wait(20);
+  expect(procState(pid as number)).toBeNull();
+  expect(children()).toEqual(before);
+  expect(pipesAndPidfds()).toEqual(fdsBefore);
+});
+
 test("with-timeout around run: the late child is killed, its pipes closed, and the result is TimedOut", () => {
   const before = children();
   const fdsBefore = pipesAndPidfds();
