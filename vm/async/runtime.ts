@@ -300,7 +300,9 @@ export class AsyncRuntime {
         return future;
       }
       const fiber = vm.spawn(runner, args instanceof PersistentVector ? args.toArray() : []);
-      this.tasks.register(fiber, future as Struct, c, tok);
+      const t = this.tasks.register(fiber, future as Struct, c, tok);
+      // tasks run on their spawner's (green) thread, as upstream's cooperative ones do
+      if (vm.current) t.threadId = this.tasks.info(vm.current).threadId;
       if (fiber.state === FiberState.Done) this.tasks.exited(fiber);
       else fiber.onDone = (f) => this.tasks.exited(f);
       return future;
@@ -466,6 +468,12 @@ export class AsyncRuntime {
       return r;
     });
     vm.defineBuiltin(core, "__is-raise", (r) => isRaise(r));
+    // a task reports its spawner's thread (vm-builtins.ts's version gives each fiber its own id)
+    vm.defineIntrinsic(core, "thread-id", (fiber) => {
+      let f: Fiber = fiber;
+      while (f.parent) f = f.parent;
+      return this.tasks.info(f).threadId;
+    });
     vm.defineBuiltin(core, "__check-future", (f, what) => {
       if (!(f instanceof Struct) || !futureCores.has(f))
         this.userError("TypeError", `${String(what)} expects a Future, got ${describeType(f)}`);

@@ -38,8 +38,12 @@ export class TaskInfo {
   /** the cancellation token (beagle.async CancellationToken) the task runs under */
   token: Value = null;
   exited = false;
+  /** the OS-thread-like identity `thread-id` reports: a task shares its spawner's */
+  threadId: number;
   private exitWaiters: (() => void)[] = [];
-  constructor(readonly fiber: Fiber) {}
+  constructor(readonly fiber: Fiber) {
+    this.threadId = fiber.id;
+  }
 
   onExit(cb: () => void) {
     if (this.exited) cb();
