@@ -1,5 +1,6 @@
 // The VM: namespaces, the fiber scheduler, stdout, and conversions between
 // JS failures and Beagle error values.
+import { checkedBuiltin } from "./builtin-arity.ts";
 import { FLUSH_INTERVAL_MS, beforeBlocking, sliceBoundary, stdoutIsTty, writeAll } from "./stdout.ts";
 import type { FnProto } from "./bytecode.ts";
 import {
@@ -104,7 +105,8 @@ export class VM {
   }
 
   defineBuiltin(ns: string, name: string, fn: (...args: Value[]) => Value) {
-    this.namespace(ns).intern(name).value = new Builtin(ns === "beagle.core" ? name : `${ns}/${name}`, fn);
+    const full = ns === "beagle.core" ? name : `${ns}/${name}`;
+    this.namespace(ns).intern(name).value = new Builtin(full, checkedBuiltin(full, fn));
   }
 
   defineIntrinsic(ns: string, name: string, fn: (fiber: Fiber, args: Value[]) => Value) {

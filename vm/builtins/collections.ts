@@ -19,6 +19,7 @@ import {
   elementsOf,
   rangeCount,
   rangeCountExact,
+  checkAlloc,
   isInt,
   isFloat,
   kindName,
@@ -103,7 +104,7 @@ function rangeElements(r: Value): Value[] | null {
   const x = rangeFields(r);
   if (!x) return null;
   const [c, e, s] = x;
-  const n = rangeCount(c, e, s);
+  const n = checkAlloc(rangeCount(c, e, s), "range");
   const out = new Array(n);
   for (let i = 0; i < n; i++) out[i] = c + i * s;
   return out;
@@ -148,9 +149,11 @@ export const builtins: Record<string, Builtin> = {
 
   // ---- JS arrays (raw mutable arrays, e.g. variadic arguments)
   "__array-count"(a) {
-    return (a as Value[]).length;
+    if (!Array.isArray(a)) typeError(`__array-count: expected an array, got ${kindName(a)}`);
+    return a.length;
   },
   "__array-get"(a, i) {
+    if (!Array.isArray(a)) typeError(`__array-get: expected an array, got ${kindName(a)}`);
     const k = idx(i);
     const arr = a as Value[];
     if (k === null || k < 0 || k >= arr.length) return null;
@@ -373,7 +376,7 @@ export const builtins: Record<string, Builtin> = {
   },
   __repeat(x, n) {
     const k = argInt(n, "repeat");
-    return vecFrom(k > 0 ? new Array(k).fill(x) : []);
+    return vecFrom(k > 0 ? new Array(checkAlloc(k, "repeat")).fill(x) : []);
   },
   __enumerate(v) {
     return vecFrom(vecToArray(needVec(v, "enumerate")).map((x, i) => vecFrom([i, x])));

@@ -171,7 +171,9 @@ export const builtins: Record<string, Builtin> = {
   "__http-segments": (pattern) => PersistentVector.from(segments(str(pattern, "route pattern"))),
   "__http-route-match": (pattern, path) => {
     if (!(pattern instanceof PersistentVector)) typeError("route segments must be a vector");
-    return matchSegments(pattern.toArray() as string[], str(path, "path"));
+    const segs = pattern.toArray();
+    if (!segs.every((s) => typeof s === "string")) typeError("route segments must be strings");
+    return matchSegments(segs as string[], str(path, "path"));
   },
   /** Bytes received past the last message (they go back to a reader), removed from the parser. */
   "__http-parser-rest!": (handle) => bytesToString(parserOf(handle).takeRest()),

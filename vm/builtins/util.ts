@@ -156,3 +156,15 @@ export function rangeCountExact(current: Value, end: Value, step: Value): Value 
   else if (st < 0n && c > e) n = (c - e - st - 1n) / -st;
   return normInt(n);
 }
+
+/**
+ * Most elements one builtin call may materialise (~1 GB of vector): past it the call raises
+ * AllocationError instead of letting the host run the machine out of memory or crash.
+ */
+export const MAX_ELEMENTS = 1 << 27;
+
+export function checkAlloc(n: number, fn: string): number {
+  if (n > MAX_ELEMENTS)
+    runtimeError("AllocationError", `${fn}: ${n} elements is more than the limit of ${MAX_ELEMENTS}`);
+  return n;
+}
