@@ -24,6 +24,24 @@ export const FILE_OPS = [
 
 export type FileOpName = (typeof FILE_OPS)[number];
 
+/**
+ * Largest file read whole into one string or byte string (1 GiB). JavaScript strings stop
+ * near 2^31 code units and a bigger read used to come back as an empty string; past this
+ * size a read fails with EFBIG instead, under every handler.
+ */
+export const MAX_READ_BYTES = 1 << 30;
+
+/** The EFBIG error a whole-file read of `size` bytes fails with. */
+export function fileTooLarge(path: string, size: number): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException = new Error(
+    `File too large to read whole: ${size} bytes (the limit is ${MAX_READ_BYTES}; read it in parts with beagle.io)`,
+  );
+  e.code = "EFBIG";
+  e.errno = 27;
+  e.path = path;
+  return e;
+}
+
 /** Wire code of an op: its index in FILE_OPS, plus one so 0 means "none". */
 export const OP_CODE: Record<FileOpName, number> = Object.fromEntries(
   FILE_OPS.map((name, i) => [name, i + 1]),

@@ -6,7 +6,7 @@
 // main thread may be parked in epoll_wait where Bun's event loop does not run.
 import * as fs from "node:fs";
 import { ERRNO, errnoName } from "../ffi/errno.ts";
-import { RES, opName, type FileOpName } from "./file-ops.ts";
+import { MAX_READ_BYTES, RES, fileTooLarge, opName, type FileOpName } from "./file-ops.ts";
 import { C, F, H, PoolLayout } from "./pool-layout.ts";
 import { wakeFromHandle, type WakeHandle } from "./waker.ts";
 
@@ -170,6 +170,7 @@ class Runner {
     const fd = fs.openSync(path, "r");
     try {
       const size = fs.fstatSync(fd).size;
+      if (size > MAX_READ_BYTES) throw fileTooLarge(path, size);
       if (size === 0) return this.bytes(slot, kind, fs.readFileSync(fd));
       const L = this.L;
       const target = this.resultArea(slot, kind, size);

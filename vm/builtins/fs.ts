@@ -12,6 +12,7 @@ import { constants as osConstants } from "node:os";
 import type { Value } from "../values.ts";
 import { err, errorValue, ok } from "../core-types.ts";
 import { argInt, argStr, runtimeError, vecFrom, type Builtin } from "./util.ts";
+import { MAX_READ_BYTES, fileTooLarge } from "../../runtime/file-ops.ts";
 
 interface NodeErr {
   code?: string;
@@ -85,6 +86,18 @@ function raw(f: () => void): number {
 
 const byteLength = (s: string): number => Buffer.byteLength(s, "utf8");
 
+/** A whole file as text, or EFBIG past MAX_READ_BYTES (never a silently empty string). */
+function readText(path: string): string {
+  const fd = fs.openSync(path, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > MAX_READ_BYTES) throw fileTooLarge(path, size);
+    return fs.readFileSync(fd, "utf8");
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function removeAll(path: string): void {
   const st = fs.lstatSync(path);
   if (st.isDirectory()) fs.rmSync(path, { recursive: true, force: false });
@@ -100,7 +113,7 @@ export const builtins: Record<string, Builtin> = {
   // ---- Result-returning operations used by beagle.fs
   "__fs-read-file"(p) {
     const path = argStr(p, "read-file");
-    return attempt(path, "read-file", () => fs.readFileSync(path, "utf8"));
+    return attempt(path, "read-file", () => readText(path));
   },
   "__fs-write-file"(p, c) {
     const path = argStr(p, "write-file");
@@ -244,7 +257,7 @@ export const builtins: Record<string, Builtin> = {
   "read-full-file"(p) {
     const path = argStr(p, "read-full-file");
     try {
-      return fs.readFileSync(path, "utf8");
+      return readText(path);
     } catch (e) {
       runtimeError("IOError", `Failed to read file '${path}': ${(e as NodeErr).message ?? String(e)}`);
     }
