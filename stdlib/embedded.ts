@@ -45,6 +45,12 @@ import testAsync from "./beagle.test-async.bg" with { type: "text" };
 
 import http from "./beagle.http.bg" with { type: "text" };
 import ws from "./beagle.ws.bg" with { type: "text" };
+// native modules (issue 14, part 1)
+import stringBuilder from "./beagle.string-builder.bg" with { type: "text" };
+import mutableArray from "./beagle.mutable-array.bg" with { type: "text" };
+import osBg from "./beagle.os.bg" with { type: "text" };
+import timeBg from "./beagle.time.bg" with { type: "text" };
+import randomBg from "./beagle.random.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -88,4 +94,9 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.test-async.bg": testAsync,
   "beagle.http.bg": http,
   "beagle.ws.bg": ws,
+  "beagle.string-builder.bg": stringBuilder,
+  "beagle.mutable-array.bg": mutableArray,
+  "beagle.os.bg": osBg,
+  "beagle.time.bg": timeBg,
+  "beagle.random.bg": randomBg,
 };

@@ -87,6 +87,8 @@ function eq(a: Value, b: Value, strict: boolean): boolean {
     if (a instanceof PersistentMap) return b instanceof PersistentMap && mapEq(a, b, strict);
     if (a instanceof PersistentSet) return b instanceof PersistentSet && setEq(a, b);
     if (a instanceof TypeDescriptor) return b instanceof TypeDescriptor && a.name === b.name;
+    // raw Arrays: `==` compares elements (as upstream); as map keys they are mutable, so identity
+    if (Array.isArray(a)) return !strict && Array.isArray(b) && arrayEq(a, b);
     if (typeof (a as CustomEquals).beagleEquals === "function") return (a as CustomEquals).beagleEquals(b);
     return false;
   }
@@ -114,6 +116,12 @@ function vecEq(a: PersistentVector, b: PersistentVector, strict: boolean): boole
       if (x === y && strict && x === 0 && !Object.is(x, y)) return false;
     }
   }
+  return true;
+}
+
+function arrayEq(a: Value[], b: Value[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !eq(a[i], b[i], false)) return false;
   return true;
 }
 

@@ -2,6 +2,7 @@
 // spends its instruction budget. Beagle calls never recurse in JS: each call
 // pushes a Frame on the fiber's own stack, which is what makes deep recursion,
 // tail calls, continuations and preemptive green threads possible.
+import { NO_PROPERTY, builtinProperty } from "./builtins/properties.ts";
 import { FnProto, Label, Op } from "./bytecode.ts";
 import {
   Builtin,
@@ -427,6 +428,8 @@ export function getField(obj: Value, name: string, proto: FnProto, at: number): 
   if (obj === null) typeError(`Cannot access property '${name}' on null`);
   if (typeof (obj as { beagleField?: unknown })?.beagleField === "function")
     return (obj as { beagleField(n: string): Value }).beagleField(name);
+  const prop = builtinProperty(obj, name);
+  if (prop !== NO_PROPERTY) return prop;
   typeError(`Cannot access property '${name}' on ${typeNameOf(obj)}`);
 }
 

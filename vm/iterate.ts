@@ -92,6 +92,7 @@ export function makeIterator(coll: Value): BeagleIterator | undefined {
   if (typeof coll === "string") return new JsIter(coll[Symbol.iterator]());
   if (coll instanceof PersistentMap) return new JsIter(coll.entries(), (e: [Value, Value]) => PersistentVector.from(e));
   if (coll instanceof PersistentSet) return new JsIter(coll[Symbol.iterator]());
+  if (Array.isArray(coll)) return new JsIter(coll[Symbol.iterator]()); // a raw Array, read live
   if (coll instanceof Struct) {
     if (coll.type.name === "Range" && coll.type.ns === "beagle.core") {
       const [cur, end, step] = coll.f as number[];

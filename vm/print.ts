@@ -166,6 +166,15 @@ function raw(v: Value, depth: number, escape: boolean): string {
     });
     return s + "}";
   }
+  if (Array.isArray(v)) {
+    // upstream's raw array: `[ 1, 2 ]`, and `[  ]` when empty
+    let s = "[ ";
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) s += ", ";
+      s += raw(v[i], depth + 1, escape);
+    }
+    return s + " ]";
+  }
   if (v instanceof TypeDescriptor) return v.name;
   if (v instanceof StructType || v instanceof EnumType) return typeValueName(v);
   if (typeof (v as BeaglePrintable).beaglePrint === "function") return (v as BeaglePrintable).beaglePrint();

@@ -44,6 +44,7 @@ export function typeKeyOf(v: Value): unknown {
   if (v instanceof PersistentVector) return T.PersistentVector;
   if (v instanceof PersistentMap) return T.PersistentMap;
   if (v instanceof PersistentSet) return T.PersistentSet;
+  if (Array.isArray(v)) return T.Array;
   if (v instanceof BFloat) return T.Float;
   if (v instanceof Keyword) return T.Keyword;
   if (v instanceof Closure) return v.env.length ? T.Closure : T.Function;

@@ -10,6 +10,10 @@ import { builtins as fsB } from "./fs.ts";
 import { builtins as io } from "./io.ts";
 import { builtins as http } from "./http.ts";
 import { builtins as ws } from "./ws.ts";
+import { builtins as stringBuilder, moduleBuiltins as stringBuilderModule } from "./string-builder.ts";
+import { builtins as arrayB, moduleBuiltins as mutableArrayModule } from "./array.ts";
+import { moduleBuiltins as osModule } from "./os.ts";
+import { moduleBuiltins as timeModule } from "./time.ts";
 
 export const builtins: Record<string, Builtin> = {
   ...strings,
@@ -21,9 +25,19 @@ export const builtins: Record<string, Builtin> = {
   ...io,
   ...http,
   ...ws,
+  ...stringBuilder,
+  ...arrayB,
 };
 
-/** Builtins that live outside beagle.core (none yet: beagle.fs/io/timer wrap core `__` helpers). */
-export const nsBuiltins: Record<string, Record<string, Builtin>> = {};
+/**
+ * Builtins that live outside beagle.core (beagle.fs/io/timer wrap core `__` helpers instead).
+ * Each namespace here also has a stdlib .bg file (it may add functions written in Beagle).
+ */
+export const nsBuiltins: Record<string, Record<string, Builtin>> = {
+  "beagle.string-builder": stringBuilderModule,
+  "beagle.mutable-array": mutableArrayModule,
+  "beagle.os": osModule,
+  "beagle.time": timeModule,
+};
 
 export type { Builtin };
