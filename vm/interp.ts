@@ -587,6 +587,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             if (
               t < pc &&
               frame.kind === FrameKind.Normal &&
+              !frame.noOsr &&
               (proto.jit !== null || (++proto.hot >= jitThreshold && jitCompile(proto, vm)))
             ) {
               // a hot loop: the rest of this call runs compiled (on-stack replacement)

@@ -149,6 +149,8 @@ export class Frame {
    * copies do not keep the original's registers alive.
    */
   origin: object | null = null;
+  /** built by compiled code that handed over: keep interpreting it (no re-entry at loop heads) */
+  noOsr = false;
   constructor(
     public closure: Closure,
     public regs: Value[],

@@ -235,7 +235,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
     return `K${k}`;
   };
   const out: string[] = [];
-  const deoptHere = (pc: number, d: number) => `return deopt(c, ${pc}, ${nl + d}, ${REGS});`;
+  const deoptHere = (pc: number, d: number) => `return deoptAt(c, ${pc}, ${nl + d}, ${REGS});`;
   const nargs = proto.nparams;
 
   // Stack slots known to hold a boxed integral float constant (2.0, 4.0) in the current block:
@@ -288,7 +288,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
       `${setPc} t = ${sec}; u = ${top}; ${sec} = typeof t === "number" && typeof u === "number" ? ${fast} : ${slow};`;
     const backEdge = (t: number) =>
       t <= pc
-        ? `if (--S.fuel < 0) return deopt(c, ${t}, ${nl + depths[t]!}, ${REGS}); pc = ${t}; continue;`
+        ? `if (--S.fuel < 0) return deoptFuel(c, ${t}, ${nl + depths[t]!}, ${REGS}); pc = ${t}; continue;`
         : `pc = ${t}; continue;`;
     switch (op) {
       case Op.Const:
@@ -622,7 +622,7 @@ return function ${fname}(${params.join(", ")}) {
   let ${[...locals, "t", "u", "r", "$pc = 0", "pc = 0"].join(", ")};
   const env = c.env;
   if (R !== null) { ${loadRegs.join(" ")} pc = P; }
-  else if (d > ${JIT_MAX_DEPTH} || --S.fuel < 0) return deopt(c, 0, ${nl}, ${REGS});
+  else if (d > ${JIT_MAX_DEPTH} || --S.fuel < 0) return deoptFuel(c, 0, ${nl}, ${REGS});
   try {
     for (;;) switch (pc) {
 ${out.join("\n")}
@@ -640,6 +640,8 @@ ${out.join("\n")}
     S: rt.jitState,
     DEOPT: rt.DEOPT,
     deopt: rt.deopt,
+    deoptAt: rt.deoptAt,
+    deoptFuel: rt.deoptFuel,
     caught: rt.caught,
     addN: rt.addN,
     subN: rt.subN,

@@ -43,6 +43,8 @@ export const jitState = {
   /** an error raised in compiled code, to be raised again by the interpreter at errPc of the top pending frame */
   err: NO_ERROR as unknown,
   errPc: 0,
+  /** the hand-over in progress was caused by the code (not by preemption or depth) */
+  sticky: false,
 };
 
 export function hasPendingError(): boolean {
@@ -63,8 +65,29 @@ if (deoptCounts !== null)
     for (const [k, n] of top) process.stderr.write(`jit deopt ${n} x ${k}\n`);
   });
 
-/** Hand the current call back to the interpreter: its frame resumes at `pc` with `sp` values. */
+/**
+ * The frame of a compiled caller waiting for a callee that handed over: it resumes at `pc`
+ * with `sp` values. Like the frame that handed over, it stays interpreted when the reason was
+ * the code itself (a perform, a call compiled code cannot make): entering compiled code again
+ * at its next loop head would only hand over again on the next iteration.
+ */
 export function deopt(c: Closure, pc: number, sp: number, regs: Value[]): typeof DEOPT {
+  return handOver(c, pc, sp, regs, jitState.sticky);
+}
+
+/** Hand over at an instruction compiled code does not do itself. */
+export function deoptAt(c: Closure, pc: number, sp: number, regs: Value[]): typeof DEOPT {
+  jitState.sticky = true;
+  return handOver(c, pc, sp, regs, true);
+}
+
+/** Hand over because the preemption countdown ran out or the JS call depth limit was reached. */
+export function deoptFuel(c: Closure, pc: number, sp: number, regs: Value[]): typeof DEOPT {
+  jitState.sticky = false;
+  return handOver(c, pc, sp, regs, false);
+}
+
+function handOver(c: Closure, pc: number, sp: number, regs: Value[], noOsr: boolean): typeof DEOPT {
   if (deoptCounts !== null) {
     const key = `${c.proto.qualifiedName}@${pc} ${OP_NAMES[c.proto.code[pc]!]}`;
     deoptCounts.set(key, (deoptCounts.get(key) ?? 0) + 1);
@@ -72,6 +95,7 @@ export function deopt(c: Closure, pc: number, sp: number, regs: Value[]): typeof
   const f = new Frame(c, regs);
   f.pc = pc;
   f.sp = sp;
+  f.noOsr = noOsr;
   jitState.pending.push(f);
   return DEOPT;
 }
@@ -86,7 +110,9 @@ export function caught(e: unknown, c: Closure, opPc: number, regs: Value[]): typ
   const code = p.code;
   const op = code[opPc] as Op;
   const depth = p.jitDepths![opPc]!;
+  jitState.sticky = true;
   const f = new Frame(c, regs);
+  f.noOsr = true;
   f.pc = opPc + 1 + operandCount(op, code, opPc);
   f.sp = p.nlocals + depth - popsBeforeThrow(op) - inputsLeftOnThrow(op);
   jitState.pending.push(f);
