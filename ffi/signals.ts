@@ -71,12 +71,22 @@ function load(): SigLib | null {
       },
     });
     lib = symbols as unknown as SigLib;
-  } catch {
+  } catch (e) {
+    // no compiler here: never again; a system error (no fds left, say): try again later
+    if (typeof (e as { code?: unknown })?.code === "string") {
+      if (dir) removeQuietly(dir);
+      return null;
+    }
     lib = null;
-  } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
   }
+  if (dir) removeQuietly(dir);
   return lib;
+}
+
+function removeQuietly(dir: string) {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {}
 }
 
 /** The signals a running program is expected to die of with its output intact. */

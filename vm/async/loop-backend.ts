@@ -14,6 +14,18 @@ import type { Value } from "../values.ts";
 import type { IoBackend } from "./runtime.ts";
 import type { Abort, FdReadiness } from "./io-ops.ts";
 
+/** "EMFILE: Too many open files (os error 24); the event loop could not start" from what its creation threw. */
+function loopStartFailure(e: unknown): string {
+  const se = e as { code?: unknown; errno?: unknown; message?: unknown };
+  if (typeof se?.code === "string" && typeof se.errno === "number") {
+    const text = String(se.message ?? "")
+      .replace(/^[\w]+: /, "")
+      .replace(/ \(E[A-Z0-9]+\)$/, "");
+    return `${se.code}: ${text} (os error ${se.errno}); the event loop could not start`;
+  }
+  return `the event loop could not start: ${e instanceof Error ? e.message : String(e)}`;
+}
+
 /** A pool completion as the Beagle Result upstream's async API returns. */
 export function toBeagleResult(r: FileResult): Value {
   if (!r.ok) return err(errorFromNode({ code: r.code, message: `${r.message} (os error ${r.errno})` }, r.path));
@@ -68,10 +80,24 @@ export class LoopBackend implements IoBackend {
     }
   }
 
+  /**
+   * The loop, created on first use. If it cannot be created (no fds left: EMFILE from
+   * epoll_create1, say) this raises a catchable IOError at the caller and leaves nothing
+   * behind, so a later operation tries again once fds are free.
+   */
+  private startLoop(): EventLoop {
+    if (this.loop) return this.loop;
+    try {
+      this.loop = this.makeLoop();
+    } catch (e) {
+      runtimeError("IOError", loopStartFailure(e));
+    }
+    return this.loop;
+  }
+
   /** Call `ready` while `fd` is ready for `interest`; the returned function stops watching. */
   watchFd(fd: number, interest: number, ready: (ev: FdReadiness) => void): Abort {
-    this.loop ??= this.makeLoop();
-    const loop = this.loop;
+    const loop = this.startLoop();
     const id = loop.watchFd(fd, interest);
     this.fdReady.set(id, ready);
     return () => {
@@ -87,7 +113,17 @@ export class LoopBackend implements IoBackend {
   fileOp(op: string, a: Value, b: Value, done: (result: Value) => void) {
     const name = BEAGLE_FILE_OP[op];
     if (!name) runtimeError("RuntimeError", `unknown file operation ${op}`);
-    this.loop ??= this.makeLoop();
+    if (!this.loop) {
+      try {
+        this.startLoop();
+      } catch (e) {
+        // the operation fails with an I/O error value, like any other failed file operation
+        const message = e instanceof Error ? e.message : String(e);
+        this.failed.push(() => done(err(errorValue("IO", { message }))));
+        return;
+      }
+    }
+    const loop = this.loop!;
     const req =
       name === "sleep"
         ? { op: name, path: "", ms: Number(a) }
@@ -98,7 +134,7 @@ export class LoopBackend implements IoBackend {
             : { op: name, path: String(a) };
     let id: number;
     try {
-      id = this.loop.submitFile(req);
+      id = loop.submitFile(req);
     } catch (e) {
       // The pool could not start (e.g. a broken build): the operation fails with an
       // error value, delivered on the next wait (never before the caller has parked).
