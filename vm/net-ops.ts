@@ -752,7 +752,8 @@ export function installNet(vm: VM): void {
   const def = (name: string, fn: (...args: Value[]) => Value) => vm.defineBuiltin("beagle.core", name, fn);
 
   // -- event loops (upstream's phase 2 names; our scheduler drives its own loop)
-  const create = (pool: Value) => {
+  // (pool size optional; upstream's last "future atom" argument of the *-async calls is accepted and ignored)
+  const create = (pool: Value = null) => {
     const n = typeof pool === "number" && pool > 0 ? pool : undefined;
     const id = nextLoop++;
     const h = eventLoopCreate({ poolSize: n });
@@ -783,10 +784,14 @@ export function installNet(vm: VM): void {
   def("get-cpu-count", () => cpuCount());
 
   // -- upstream's op-id API on an event-loop-create loop (see PollingLoop)
-  def("tcp-connect-async", (loop, host, port) => pollingLoop(loop).start("tcp-connect", 1, [host, port]));
-  def("tcp-accept-async", (loop, id) => pollingLoop(loop).start("tcp-accept", 3, [id]));
-  def("tcp-read-async", (loop, id, n) => pollingLoop(loop).start("tcp-read", 5, [id, n]));
-  def("tcp-write-async", (loop, id, data) => pollingLoop(loop).start("tcp-write", 7, [id, data]));
+  def("tcp-connect-async", (loop, host, port, _legacy: Value = null) =>
+    pollingLoop(loop).start("tcp-connect", 1, [host, port]),
+  );
+  def("tcp-accept-async", (loop, id, _legacy: Value = null) => pollingLoop(loop).start("tcp-accept", 3, [id]));
+  def("tcp-read-async", (loop, id, n, _legacy: Value = null) => pollingLoop(loop).start("tcp-read", 5, [id, n]));
+  def("tcp-write-async", (loop, id, data, _legacy: Value = null) =>
+    pollingLoop(loop).start("tcp-write", 7, [id, data]),
+  );
   def("udp-send-to-async", (loop, id, data, host, port) =>
     pollingLoop(loop).start("udp-send-to", 9, [id, data, host, port]),
   );
