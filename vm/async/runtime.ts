@@ -101,6 +101,8 @@ export class AsyncRuntime {
     if (this.gracefulSigint && !this.interrupted && catchSignals()) {
       // wait in slices so a Ctrl-C is seen while every task is parked (the waits retry EINTR)
       this.backend.wait(timeout < 0 ? SIGNAL_POLL_MS : Math.min(timeout, SIGNAL_POLL_MS));
+      // caught only during these waits, as the stdout layer catches them only while code runs
+      releaseSignals();
       const s = takeSignal();
       if (s === 2) this.interrupt();
       else if (s) {
