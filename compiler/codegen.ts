@@ -881,6 +881,16 @@ export class CodeGen {
         }
         return this.emit1(Op.MakeMap, e.entries.length, 1 - 2 * e.entries.length);
       case "Call": {
+        // `primitive/set!(obj.field, v)` (beagle.primitive) is upstream's spelling of `obj.field = v`
+        if (
+          e.fn.k === "Var" &&
+          e.fn.name.ns !== null &&
+          e.fn.name.name === "set!" &&
+          this.ns.aliases.get(e.fn.name.ns) === "beagle.primitive" &&
+          e.args.length === 2 &&
+          e.args[0]!.k === "Field"
+        )
+          return this.expr({ k: "Assign", target: e.args[0]!, value: e.args[1]!, loc: e.loc }, tail);
         this.expr(e.fn, false);
         for (const a of e.args) this.expr(a, false);
         fs.curLoc = e.loc;

@@ -51,6 +51,10 @@ import mutableArray from "./beagle.mutable-array.bg" with { type: "text" };
 import osBg from "./beagle.os.bg" with { type: "text" };
 import timeBg from "./beagle.time.bg" with { type: "text" };
 import randomBg from "./beagle.random.bg" with { type: "text" };
+import primitiveBg from "./beagle.primitive.bg" with { type: "text" };
+import builtinBg from "./beagle.builtin.bg" with { type: "text" };
+import runtimeBg from "./beagle.runtime.bg" with { type: "text" };
+import collectionsBg from "./beagle._collections.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -99,4 +103,8 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.os.bg": osBg,
   "beagle.time.bg": timeBg,
   "beagle.random.bg": randomBg,
+  "beagle.primitive.bg": primitiveBg,
+  "beagle.builtin.bg": builtinBg,
+  "beagle.runtime.bg": runtimeBg,
+  "beagle._collections.bg": collectionsBg,
 };

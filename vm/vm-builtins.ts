@@ -3,7 +3,7 @@
 // builtins live in vm/builtins/.
 import { Closure, Fiber, FiberState, INTRINSIC_DONE } from "./objects.ts";
 import { EnumType, StructType, TypeDescriptor, type Value } from "./values.ts";
-import { formatValue } from "./print.ts";
+import { formatValue, rawRepr } from "./print.ts";
 import { equal } from "./equal.ts";
 import { PersistentVector } from "./collections/vector.ts";
 import { PUSHED, callValue } from "./interp.ts";
@@ -44,6 +44,15 @@ export function installVmBuiltins(vm: VM, loader: Loader) {
   def("println", (...args) => {
     vm.write(printJoin(args) + "\n");
     return args.length ? args[args.length - 1] : null;
+  });
+  // upstream's raw printers (present without the prelude too): one value, its built-in text
+  def("_print", (v) => {
+    vm.write(rawRepr(v));
+    return v;
+  });
+  def("_println", (v) => {
+    vm.write(rawRepr(v) + "\n");
+    return v;
   });
   def("type-of", (v) => typeKeyOf(v));
   def("equal", (a, b) => equal(a, b));

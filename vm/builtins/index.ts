@@ -14,6 +14,8 @@ import { builtins as stringBuilder, moduleBuiltins as stringBuilderModule } from
 import { builtins as arrayB, moduleBuiltins as mutableArrayModule } from "./array.ts";
 import { moduleBuiltins as osModule } from "./os.ts";
 import { moduleBuiltins as timeModule } from "./time.ts";
+import { namespaces as lowLevel } from "./lowlevel.ts";
+import { namespace as collectionsNs } from "./collections-ns.ts";
 
 export const builtins: Record<string, Builtin> = {
   ...strings,
@@ -38,6 +40,8 @@ export const nsBuiltins: Record<string, Record<string, Builtin>> = {
   "beagle.mutable-array": mutableArrayModule,
   "beagle.os": osModule,
   "beagle.time": timeModule,
+  ...lowLevel,
+  "beagle._collections": collectionsNs,
 };
 
 export type { Builtin };

@@ -102,7 +102,7 @@ export function intText(v: Value): string {
 }
 
 const core: Record<string, Builtin> = {
-  "string-builder-new"(cap) {
+  "string-builder-new"(cap = null) {
     const n = cap === undefined || cap === null ? 16 : argInt(cap, "string-builder-new", "capacity");
     if (n < 0) typeError(`string-builder-new: negative capacity ${n}`);
     return new StringBuilder(n);
@@ -205,7 +205,7 @@ const core: Record<string, Builtin> = {
     if (k >= 0 && k < b.len) b.buf[k] = argInt(byte, "set-byte-at!", "byte") & 255;
     return sb;
   },
-  "string-index-byte"(s, byte, start) {
+  "string-index-byte"(s, byte, start = null) {
     const str = argStr(s, "index-byte");
     const from = start === undefined || start === null ? 0 : argInt(start, "index-byte", "start");
     return indexByte(str, argInt(byte, "index-byte", "byte") & 255, Math.max(0, from));
