@@ -112,6 +112,19 @@ export function echo(s: Socket, data: Uint8Array, pieces: Uint8Array[] = [data])
   });
 }
 
+/**
+ * Close by reset (RST, no FIN): no TIME_WAIT entry is left on the client's port. Tests that
+ * open thousands of connections use it, so they do not fill the machine's ephemeral port
+ * range for a minute (other tests bind random ports in it). The server sees ECONNRESET.
+ */
+export function resetSocket(s: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.destroyed) return resolve();
+    s.once("close", () => resolve());
+    s.resetAndDestroy();
+  });
+}
+
 export function closeSocket(s: Socket): Promise<void> {
   return new Promise((resolve) => {
     if (s.destroyed) return resolve();

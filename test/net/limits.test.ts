@@ -4,7 +4,7 @@
 // does not spin, and serves again once fds are free.
 import { expect, test } from "bun:test";
 import type { Socket } from "node:net";
-import { closeSocket, cpuTicks, echo, fdCount, open, peakRssKiB, startBeagle, stop, waitUntil } from "./helpers.ts";
+import { cpuTicks, resetSocket, echo, fdCount, open, peakRssKiB, startBeagle, stop, waitUntil } from "./helpers.ts";
 
 test("10,000 idle connections are all served, then all closed", async () => {
   const server = await startBeagle(["examples/echo_server.bg", "0", "quiet"]);
@@ -16,7 +16,11 @@ test("10,000 idle connections are all served, then all closed", async () => {
     }
     // all held at once by the server: 10,000 sockets more than at the start (give or take the
     // few fds the runtime opens and closes for itself)
-    await waitUntil(() => fdCount(server.proc.pid) >= base + 10_000 - 8, "the server to accept 10,000 connections", 60_000);
+    await waitUntil(
+      () => fdCount(server.proc.pid) >= base + 10_000 - 8,
+      "the server to accept 10,000 connections",
+      60_000,
+    );
     // every connection is alive and served: one byte each, echoed
     const one = Buffer.from("!");
     for (let i = 0; i < conns.length; i += 1000) {
@@ -24,7 +28,7 @@ test("10,000 idle connections are all served, then all closed", async () => {
       expect(got.every((b) => b.toString() === "!")).toBe(true);
     }
     console.log(`10,000 idle connections: server peak RSS ${(peakRssKiB(server.proc.pid) / 1024).toFixed(0)} MiB`);
-    await Promise.all(conns.map(closeSocket));
+    await Promise.all(conns.map(resetSocket));
     await waitUntil(() => fdCount(server.proc.pid) <= base, "the server to close 10,000 connections", 60_000);
   } finally {
     await stop(server);
@@ -46,10 +50,10 @@ test("EMFILE on accept: reported, no spinning, serving again once fds are free",
     expect(used).toBeLessThan(50);
     // free fds: the waiting connections get accepted and served
     const extra = conns.splice(0, 60);
-    await Promise.all(extra.map(closeSocket));
+    await Promise.all(extra.map(resetSocket));
     const last = conns[conns.length - 1]!;
     expect((await echo(last, Buffer.from("back"))).toString()).toBe("back");
-    await Promise.all(conns.map(closeSocket));
+    await Promise.all(conns.map(resetSocket));
   } finally {
     await stop(server);
   }
