@@ -318,6 +318,7 @@ async function runProgram(rt: Runtime, path: string, source: string, args: strin
     // Ctrl-C cancels every task (finally blocks run) and the program exits 130 (vm/async/runtime.ts)
     rt.async.gracefulSigint = true;
     const fiber = runMainFiber(vm, m, wantsArgs ? [PersistentVector.from(args)] : null);
+    rt.async.gracefulSigint = false;
     if (rt.async.interrupted) {
       vm.flush();
       return 130;

@@ -89,8 +89,20 @@ export class AsyncRuntime {
     );
   }
 
-  /** Set by vm/run.ts for a program's main: the first SIGINT cancels every task instead of killing. */
-  gracefulSigint = false;
+  /**
+   * Set by vm/run.ts around a program's main: the first SIGINT cancels every task instead of
+   * killing. Caught from the start (not only once idle), so a Ctrl-C that arrives between the
+   * program's last output and its idle wait is not lost; released when main is done.
+   */
+  private graceful = false;
+  get gracefulSigint(): boolean {
+    return this.graceful;
+  }
+  set gracefulSigint(on: boolean) {
+    this.graceful = on;
+    if (on) catchSignals();
+    else if (!this.interrupted) releaseSignals();
+  }
   /** a SIGINT has cancelled everything: the program exits 130 */
   interrupted = false;
 
@@ -98,11 +110,9 @@ export class AsyncRuntime {
   private idle(): boolean {
     const timeout = this.timers.nextTimeout();
     if (timeout < 0 && this.backend.pending === 0 && this.ioInflight === 0) return false;
-    if (this.gracefulSigint && !this.interrupted && catchSignals()) {
+    if (this.graceful && !this.interrupted && catchSignals()) {
       // wait in slices so a Ctrl-C is seen while every task is parked (the waits retry EINTR)
       this.backend.wait(timeout < 0 ? SIGNAL_POLL_MS : Math.min(timeout, SIGNAL_POLL_MS));
-      // caught only during these waits, as the stdout layer catches them only while code runs
-      releaseSignals();
       const s = takeSignal();
       if (s === 2) this.interrupt();
       else if (s) {
