@@ -133,8 +133,9 @@ export const builtins: Record<string, Builtin> = {
     const str = argStr(s, "split");
     const d = argStr(sep, "split", "a string separator");
     // Rust's str::split("") yields an empty piece at both ends.
-    if (d === "") return vecFrom(["", ...Array.from(str), ""]);
-    return vecFrom(str.split(d));
+    // a raw Array, as upstream's split returns
+    if (d === "") return ["", ...Array.from(str), ""];
+    return str.split(d);
   },
 
   trim(s) {
@@ -210,18 +211,16 @@ export const builtins: Record<string, Builtin> = {
 
   lines(s) {
     const str = argStr(s, "lines");
-    if (str === "") return vecFrom([]);
+    if (str === "") return [];
     const parts = str.split("\n");
     if (parts[parts.length - 1] === "") parts.pop();
-    return vecFrom(parts.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l)));
+    return parts.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
   },
 
   words(s) {
-    return vecFrom(
-      argStr(s, "words")
-        .split(/\s+/)
-        .filter((w) => w.length > 0),
-    );
+    return argStr(s, "words")
+      .split(/\s+/)
+      .filter((w) => w.length > 0);
   },
 
   "string-concat"(a, b) {
