@@ -288,10 +288,23 @@ function readAttempt(c: Conn, n: number): () => Value | undefined {
   };
 }
 
+// The last large string the write fast path encoded: when it could not send all of it, the
+// write op that sends the rest gets the same string and needs no second encoding.
+let lastWriteString = "";
+let lastWriteBytes: Uint8Array = new Uint8Array(0);
+
 function dataBytes(data: Value): Uint8Array {
   if (typeof data !== "string") typeError(`socket write expects a String, got ${data === null ? "null" : typeof data}`);
-  if (data.length >= 256 && data === lastReadString) return lastReadBytes;
+  if (data.length >= 256) {
+    if (data === lastReadString) return lastReadBytes;
+    if (data === lastWriteString) return lastWriteBytes;
+  }
   return stringToBytes(data);
+}
+
+function startOffset(from: Value | undefined, bytes: Uint8Array): number {
+  const k = typeof from === "number" ? from : 0;
+  return Number.isInteger(k) && k > 0 ? Math.min(k, bytes.length) : 0;
 }
 
 /**
@@ -303,8 +316,9 @@ function writeAttempt(
   c: Conn,
   bytes: Uint8Array,
   inTurn = true,
+  from = 0,
 ): { attempt: () => Value | undefined; abandon(): void } {
-  let off = 0;
+  let off = from;
   const me = {};
   const finish = (r: Value): Value => {
     if (c.writer === me) c.writer = null;
@@ -575,17 +589,21 @@ registerNetOp("tcp-read", {
 });
 
 registerNetOp("tcp-write", {
-  blocking: ([id, data]) => {
+  // [id, data, from?]: send data's bytes from byte offset `from` (what the fast path left)
+  blocking: ([id, data, from]) => {
     const c = conn(id ?? null, "tcp");
-    return c ? blocking(c, WRITABLE, writeAttempt(c, dataBytes(data ?? null), false).attempt) : closedError("Write");
+    if (!c) return closedError("Write");
+    const bytes = dataBytes(data ?? null);
+    return blocking(c, WRITABLE, writeAttempt(c, bytes, false, startOffset(from, bytes)).attempt);
   },
-  evented: ([id, data], complete, io) => {
+  evented: ([id, data, from], complete, io) => {
     const c = conn(id ?? null, "tcp");
     if (!c) {
       complete(closedError("Write"));
       return () => {};
     }
-    const w = writeAttempt(c, dataBytes(data ?? null));
+    const bytes = dataBytes(data ?? null);
+    const w = writeAttempt(c, bytes, true, startOffset(from, bytes));
     const abort = evented(c, io, WRITABLE, "Write", w.attempt, complete);
     return () => {
       abort();
@@ -841,6 +859,10 @@ export function installNet(vm: VM): void {
     if (!c || c.writer !== null) return false;
     const bytes = dataBytes(data);
     if (bytes.length === 0) return true;
+    if (bytes.length >= 256) {
+      lastWriteString = data as string;
+      lastWriteBytes = bytes;
+    }
     const r = sendFd(c.fd, bytes);
     if (r === bytes.length) return true;
     return r > 0 ? r : false;
