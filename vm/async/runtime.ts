@@ -110,6 +110,12 @@ export class AsyncRuntime {
   private idle(): boolean {
     const timeout = this.timers.nextTimeout();
     if (timeout < 0 && this.backend.pending === 0 && this.ioInflight === 0) return false;
+    if (this.timers.virtual && timeout >= 0 && this.backend.pending === 0 && this.ioInflight === 0) {
+      // every task is parked on time alone: jump to the next deadline (Trio's autojump clock)
+      this.timers.advanceTo(this.timers.nextDeadline()!);
+      this.timers.fireDue();
+      return true;
+    }
     if (this.graceful && !this.interrupted && catchSignals()) {
       // wait in slices so a Ctrl-C is seen while every task is parked (the waits retry EINTR)
       this.backend.wait(timeout < 0 ? SIGNAL_POLL_MS : Math.min(timeout, SIGNAL_POLL_MS));
@@ -119,12 +125,6 @@ export class AsyncRuntime {
         this.vm.flush();
         dieOfSignal(s);
       }
-      this.timers.fireDue();
-      return true;
-    }
-    if (this.timers.virtual && timeout >= 0 && this.backend.pending === 0 && this.ioInflight === 0) {
-      // every task is parked on time alone: jump to the next deadline (Trio's autojump clock)
-      this.timers.advanceTo(this.timers.nextDeadline()!);
       this.timers.fireDue();
       return true;
     }
