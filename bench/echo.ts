@@ -54,6 +54,10 @@ function servers(): Server[] {
     cmd: [bun, join(ROOT, "beagle.ts"), join(ROOT, "examples", "echo_server.bg"), "0", "quiet", "reuseport"],
     copies: 2,
   });
+  list.push({
+    name: "Beagle x2 Workers (SO_REUSEPORT)",
+    cmd: [bun, join(ROOT, "bench", "echo", "workers.ts"), "2", life],
+  });
   if (Bun.which("node"))
     list.push({ name: "Node net", cmd: ["node", join(ROOT, "bench", "echo", "node-server.mjs"), life] });
   return list;
@@ -64,7 +68,10 @@ async function start(s: Server, cmd = s.cmd) {
   const reader = proc.stdout.getReader();
   let text = "";
   for (;;) {
-    const m = /port (\d+)/.exec(text);
+    // a multi-Worker server says "N Workers listening on port P" once all listen
+    const m = s.cmd.some((c) => c.endsWith("workers.ts"))
+      ? /Workers listening on port (\d+)/.exec(text)
+      : /port (\d+)/.exec(text);
     if (m) return { proc, port: Number(m[1]) };
     const { value, done } = await reader.read();
     if (done) throw new Error(`${s.name} exited: ${text}`);

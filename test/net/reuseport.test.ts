@@ -42,3 +42,31 @@ test("without SO_REUSEPORT a second listener on the port is refused", async () =
     await stop(a);
   }
 }, 30_000);
+
+test("two Bun Workers, each with its own VM and loop, serve one port with SO_REUSEPORT", async () => {
+  const proc = Bun.spawn([process.execPath, "bench/echo/workers.ts", "2", "60"], {
+    cwd: `${import.meta.dir}/../..`,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    let text = "";
+    const reader = proc.stdout.getReader();
+    while (!/Workers listening on port \d+/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`workers.ts ended: ${text}`);
+      text += new TextDecoder().decode(value);
+    }
+    const m = /(\d+) Workers listening on port (\d+)/.exec(text)!;
+    expect(Number(m[1])).toBe(2); // the kernel shows two listening sockets on the port
+    const port = Number(m[2]);
+    for (let i = 0; i < 32; i++) {
+      const s = await open(port);
+      expect((await echo(s, Buffer.from(`w${i}`))).toString()).toBe(`w${i}`);
+      await closeSocket(s);
+    }
+  } finally {
+    proc.kill();
+    await proc.exited;
+  }
+}, 60_000);
