@@ -8,7 +8,7 @@
 import { Fiber, FiberState, INTRINSIC_DONE } from "../objects.ts";
 import { BFloat, EnumType, Keyword, Struct, StructType, type Value } from "../values.ts";
 import { PersistentMap } from "../collections/map.ts";
-import { BeagleThrow } from "../errors.ts";
+import { BeagleThrow, captureTrace, rememberValueTrace } from "../errors.ts";
 import { ChannelCore, RaiseType, Tasks, isRaise } from "./tasks.ts";
 import { runtimeError, typeError } from "../errors.ts";
 import { PersistentVector } from "../collections/vector.ts";
@@ -476,9 +476,14 @@ export class AsyncRuntime {
     };
     // A suspension result: a cancellation marker is thrown here, in the performing task.
     vm.defineBuiltin(core, "__async-check", (r) => {
-      if (isRaise(r)) throw new BeagleThrow(r.f[0]);
+      if (isRaise(r)) {
+        // reported where the user performed the operation, not inside the handler
+        if (vm.current) rememberValueTrace(r.f[0], captureTrace(vm.current, -1), true);
+        throw new BeagleThrow(r.f[0]);
+      }
       return r;
     });
+    vm.defineBuiltin(core, "__raise", (e) => this.raiseMarker(e));
     vm.defineBuiltin(core, "__is-raise", (r) => isRaise(r));
     // a task reports its spawner's thread (vm-builtins.ts's version gives each fiber its own id)
     vm.defineIntrinsic(core, "thread-id", (fiber) => {
