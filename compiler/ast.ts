@@ -173,21 +173,22 @@ export interface ProtocolMember {
 export type TopLevel =
   | { k: "Namespace"; name: string; loc: Loc }
   | { k: "Use"; ns: string; alias: string; loc: Loc }
-  | { k: "StructDecl"; name: string; fields: StructField[]; doc: string | null; loc: Loc }
+  | { k: "StructDecl"; name: string; fields: StructField[]; doc: string | null; loc: Loc; span?: [number, number] }
   | {
       k: "EnumDecl";
       name: string;
       variants: { name: string; fields: StructField[] | null; doc: string | null }[];
       doc: string | null;
       loc: Loc;
+      span?: [number, number];
     }
   | { k: "ProtocolDecl"; name: string; typeParams: string[]; members: ProtocolMember[]; doc: string | null; loc: Loc }
   /** `extend Type with Proto { fn ... }` / `extend Type with effect/Handler(E) { ... }` */
   | { k: "Extend"; type: QualName; proto: QualName; protoArg: QualName | null; methods: FnExpr[]; loc: Loc }
-  | { k: "FnDecl"; fn: FnExpr; loc: Loc }
-  | { k: "TopLet"; pat: Pattern; value: Expr; loc: Loc }
+  | { k: "FnDecl"; fn: FnExpr; loc: Loc; span?: [number, number] }
+  | { k: "TopLet"; pat: Pattern; value: Expr; loc: Loc; span?: [number, number] }
   | { k: "LetOnce"; name: string; value: Expr; loc: Loc }
-  | { k: "LetDynamic"; name: string; value: Expr | null; loc: Loc }
+  | { k: "LetDynamic"; name: string; value: Expr | null; loc: Loc; span?: [number, number] }
   | { k: "Test"; name: string; body: Expr[]; loc: Loc }
   /** Also `use` inside a function body is allowed upstream; the parser hoists those to Use. */
   | { k: "ExprStmt"; e: Expr; loc: Loc };

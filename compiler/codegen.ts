@@ -10,6 +10,7 @@
 // in a boundary frame: that is what lets a perform or throw capture exactly
 // the frames up to its handler. `return`, `break` and `continue` inside a thunk
 // jump back into the frame of the function that lexically contains it.
+import { recordDefinition } from "../vm/definitions.ts";
 import type { Expr, FnExpr, Literal, Loc, Pattern, Program, QualName, TopLevel } from "./ast.ts";
 import { FnProto, Label, Op } from "../vm/bytecode.ts";
 import { Builtin, Closure, MultiFn, Namespace, Protocol, ProtocolMethod, Var } from "../vm/objects.ts";
@@ -181,6 +182,22 @@ export class CodeGen {
     this.ns.aliases.set(alias, nsName);
   }
 
+  /** Remember a definition's text and place (beagle.reflect/source, location). */
+  private recordSource(t: Extract<TopLevel, { k: "FnDecl" | "StructDecl" | "EnumDecl" | "TopLet" | "LetDynamic" }>) {
+    const [start, end] = t.span!;
+    const name =
+      t.k === "FnDecl" ? t.fn.name! : t.k === "TopLet" ? (t.pat as { k: "PBind"; name: string }).name : t.name;
+    const arity = t.k === "FnDecl" && !t.fn.multi ? t.fn.arities[0] : undefined;
+    recordDefinition(this.ns.intern(name), {
+      file: this.file,
+      start,
+      end,
+      text: this.source.slice(start, end),
+      params: arity ? arity.params.map((p) => (p.k === "PBind" ? p.name : "_")) : null,
+      variadic: t.k === "FnDecl" && t.fn.arities.some((a) => a.rest !== null),
+    });
+  }
+
   private declareName(name: string): Var {
     const v = this.ns.intern(name);
     this.declared.add(v);
@@ -188,6 +205,15 @@ export class CodeGen {
   }
 
   private declare(t: TopLevel) {
+    if (
+      (t.k === "FnDecl" ||
+        t.k === "StructDecl" ||
+        t.k === "EnumDecl" ||
+        t.k === "LetDynamic" ||
+        (t.k === "TopLet" && t.pat.k === "PBind")) &&
+      t.span
+    )
+      this.recordSource(t);
     switch (t.k) {
       case "FnDecl":
         this.declareName(t.fn.name!).doc = t.fn.doc;

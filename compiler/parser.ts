@@ -250,7 +250,18 @@ class Parser {
     for (;;) {
       this.skipSeparators();
       if (this.at("eof")) break;
+      const first = this.peek();
       const item = this.parseTopLevel();
+      // where a definition's text is, for beagle.reflect/source and location
+      if (
+        item &&
+        (item.k === "FnDecl" ||
+          item.k === "StructDecl" ||
+          item.k === "EnumDecl" ||
+          item.k === "TopLet" ||
+          item.k === "LetDynamic")
+      )
+        item.span = [first.start, this.toks[this.i - 1]!.end];
       if (this.hoisted.length > 0) {
         for (const u of this.hoisted) out.push(u);
         this.hoisted = [];

@@ -55,6 +55,7 @@ import primitiveBg from "./beagle.primitive.bg" with { type: "text" };
 import builtinBg from "./beagle.builtin.bg" with { type: "text" };
 import runtimeBg from "./beagle.runtime.bg" with { type: "text" };
 import collectionsBg from "./beagle._collections.bg" with { type: "text" };
+import reflectBg from "./beagle.reflect.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -107,4 +108,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.builtin.bg": builtinBg,
   "beagle.runtime.bg": runtimeBg,
   "beagle._collections.bg": collectionsBg,
+  "beagle.reflect.bg": reflectBg,
 };

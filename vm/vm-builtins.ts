@@ -11,6 +11,7 @@ import { typeError } from "./errors.ts";
 import { T, typeKeyOf } from "./types.ts";
 import type { VM } from "./vm.ts";
 import type { Loader } from "./loader.ts";
+import { installReflect } from "./builtins/reflect.ts";
 
 /** A green thread handle as Beagle sees it. */
 export class ThreadHandle {
@@ -118,4 +119,5 @@ export function installVmBuiltins(vm: VM, loader: Loader) {
   def("__fiber-state", (t) =>
     t instanceof ThreadHandle ? (t.fiber.state === FiberState.Done ? "done" : "running") : null,
   );
+  installReflect(vm, loader);
 }
