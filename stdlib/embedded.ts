@@ -56,6 +56,7 @@ import builtinBg from "./beagle.builtin.bg" with { type: "text" };
 import runtimeBg from "./beagle.runtime.bg" with { type: "text" };
 import collectionsBg from "./beagle._collections.bg" with { type: "text" };
 import reflectBg from "./beagle.reflect.bg" with { type: "text" };
+import bigintBg from "./beagle.bigint.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -109,4 +110,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.runtime.bg": runtimeBg,
   "beagle._collections.bg": collectionsBg,
   "beagle.reflect.bg": reflectBg,
+  "beagle.bigint.bg": bigintBg,
 };

@@ -16,6 +16,7 @@ import { moduleBuiltins as osModule } from "./os.ts";
 import { moduleBuiltins as timeModule } from "./time.ts";
 import { namespaces as lowLevel } from "./lowlevel.ts";
 import { namespace as collectionsNs } from "./collections-ns.ts";
+import { moduleBuiltins as bigintModule } from "./bigint.ts";
 
 export const builtins: Record<string, Builtin> = {
   ...strings,
@@ -42,6 +43,7 @@ export const nsBuiltins: Record<string, Record<string, Builtin>> = {
   "beagle.time": timeModule,
   ...lowLevel,
   "beagle._collections": collectionsNs,
+  "beagle.bigint": bigintModule,
 };
 
 export type { Builtin };
