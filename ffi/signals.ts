@@ -116,8 +116,16 @@ export function takeSignal(): number {
   return lib ? lib.beagle_sig_take() : 0;
 }
 
+/** Run just before dying of a caught signal (child processes are stopped there); must not throw. */
+export const beforeDying: (() => void)[] = [];
+
 /** Die of signal `s` (its default action), as if it had not been caught. */
 export function dieOfSignal(s: number): never {
+  for (const f of beforeDying) {
+    try {
+      f();
+    } catch {}
+  }
   const l = load();
   if (l) l.beagle_sig_die(s);
   process.exit(128 + s);

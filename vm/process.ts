@@ -27,6 +27,10 @@ import {
   waitAny,
 } from "../runtime/process/stream.ts";
 import { signalName } from "../ffi/spawn.ts";
+import { beforeDying } from "../ffi/signals.ts";
+
+/** Grace between SIGTERM and SIGKILL for children when the program dies of a signal. */
+const SIGNAL_GRACE_MS = 300;
 import { failure } from "../runtime/process/table.ts";
 import { READABLE, WRITABLE } from "../runtime/poller.ts";
 import { bytesToString, stringToBytes } from "./bytes.ts";
@@ -401,6 +405,8 @@ function registerOps() {
 export function installProcess(vm: VM, rt: AsyncRuntime): ProcessTable {
   registerOps();
   const table = new ProcessTable(rt.io);
+  // a program killed by SIGTERM/SIGHUP (or a second Ctrl-C) still stops its children first
+  beforeDying.push(() => table.shutdown(SIGNAL_GRACE_MS));
   const core = "beagle.core";
   // stdin and stdout default to pipes, stderr to ours (`run` asks for a pipe: :capture-stderr)
   // A child belongs to the task that spawned it: when that task is cancelled (its scope

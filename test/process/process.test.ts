@@ -415,6 +415,34 @@ fn main() {
   process.kill(b!, "SIGKILL");
 });
 
+test("a program killed by SIGTERM stops its children before it dies", async () => {
+  const prog = path.join(tmp, "term.bg");
+  fs.writeFileSync(
+    prog,
+    `use beagle.process as proc
+use beagle.async as async
+fn main() {
+  let p = proc/spawn!("sleep", ["60"], {:stdin :null :stdout :null})
+  println(proc/pid(p))
+  async/sleep(60000)
+}
+`,
+  );
+  const b = Bun.spawn([process.execPath, path.join(import.meta.dir, "../../beagle.ts"), prog], { stdout: "pipe" });
+  const reader = b.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  const pid = Number(text.trim());
+  expect(procState(pid)).not.toBeNull();
+  b.kill("SIGTERM");
+  expect(await b.exited).toBe(143);
+  expect(procState(pid)).toBeNull();
+});
+
 test("fds, children and fd watches are back to their starting counts", () => {
   rt.processes.sweep();
   expect(rt.processes.liveCount).toBe(0);
