@@ -100,6 +100,7 @@ interface Program {
   f2: E;
   loopBody: E;
   loopN: number;
+  forBody: E;
   recBody: E;
   recN: number;
   items: { fn: string; a: E; b: E }[];
@@ -109,14 +110,15 @@ const program: fc.Arbitrary<Program> = fc.record({
   f0: expr(2, ["mk", "thr", "ask"]),
   usePick: fc.boolean(),
   f1: expr(2, ["f0", "mk", "thr", "ask", "lp"]),
-  f2: expr(2, ["f0", "f1", "rec", "lp", "thr"]),
+  f2: expr(2, ["f0", "f1", "rec", "lp", "thr", "fl", "st"]),
   loopBody: expr(3, []),
   loopN: fc.integer({ min: 0, max: 60 }),
+  forBody: expr(3, []),
   recBody: expr(2, []),
   recN: fc.constantFrom(0, 1, 5, 30, 700, 1500),
   items: fc.array(
     fc.record({
-      fn: fc.constantFrom("f0", "f1", "f2", "lp", "rec", ...HELPERS),
+      fn: fc.constantFrom("f0", "f1", "f2", "lp", "rec", "fl", "st", ...HELPERS),
       a: expr(0 + 1, []),
       b: expr(1, []),
     }),
@@ -155,6 +157,19 @@ function source(p: Program, ns: string): string {
     `  }`,
     `  acc`,
     `}`,
+    // a for loop over a vector (iterators in compiled code), a struct with a mutable field,
+    // a match: more instructions of the compiled tier
+    `fn fl(x, y) {`,
+    `  let mut acc = x`,
+    `  for z in [x, y, 3, 0.5, x] { acc = ${render(p.forBody, ["acc", "z", "y"])} }`,
+    `  acc`,
+    `}`,
+    "struct Pt { mut a, b }",
+    "fn st(x, y) {",
+    "  let p = Pt { a: x, b: y }",
+    "  p.a = p.a - p.b",
+    "  match p.a { 0 => p.b, _ => p.a }",
+    "}",
     `fn rec(x, y) { if x <= 0 { y } else { (${render(p.recBody, xy)}) + rec(x - 1, y) } }`,
     `fn f0(x, y) { ${p.usePick ? "pick(x, 1) + " : ""}${render(p.f0, xy)} }`,
     `fn f1(x, y) { ${render(p.f1, xy)} }`,
@@ -229,6 +244,7 @@ describe("JIT against the interpreter", () => {
       f2: bin("-", { k: "call", f: "rec", a: L("700"), b: V(0) }, { k: "call", f: "lp", a: V(0), b: V(1) }),
       loopBody: bin("+", bin("*", V(0), L("3")), bin("<<", V(1), L("2"))),
       loopN: 60,
+      forBody: bin("+", V(0), bin("*", V(1), V(2))),
       recBody: bin("+", L("0.5"), L("0.5")),
       recN: 1500,
       items: ["f0", "f1", "f2", "lp", "rec", "thr"].map((fn) => ({ fn, a: L("7"), b: L("2.0") })),
