@@ -95,6 +95,9 @@ interface FiberLike {
 
 const fiberTraces = new WeakMap<object, Trace>();
 const valueTraces = new WeakMap<object, Trace>();
+/** Tasks an error passed through on its way out (each rethrew it from `await`), innermost first. */
+const awaitChains = new WeakMap<object, Trace[]>();
+const MAX_AWAIT_CHAIN = 8;
 /** Traces of thrown primitives (strings, numbers): the few most recent. */
 const primitiveTraces: { value: unknown; trace: Trace }[] = [];
 
@@ -126,13 +129,19 @@ export function captureTrace(fiber: FiberLike, topPc: number): Trace {
 export function recordUncaught(fiber: FiberLike, value: unknown, topPc: number) {
   const t = captureTrace(fiber, topPc);
   fiberTraces.set(fiber, t);
-  rememberValueTrace(value, t, false);
+  rememberValueTrace(value, t, false, false);
 }
 
 /** Remember where a caught error came from, unless already known (first raise wins). */
-export function rememberValueTrace(value: unknown, trace: Trace, overwrite: boolean) {
+export function rememberValueTrace(value: unknown, trace: Trace, overwrite: boolean, chain = true) {
   if (typeof value === "object" && value !== null) {
     if (overwrite || !valueTraces.has(value)) valueTraces.set(value, trace);
+    else if (chain) {
+      // caught again by the async machinery: a task that awaited it failed with it too
+      const list = awaitChains.get(value) ?? [];
+      if (list.length < MAX_AWAIT_CHAIN) list.push(trace);
+      awaitChains.set(value, list);
+    }
   } else {
     if (!overwrite && primitiveTraces.some((p) => p.value === value)) return;
     primitiveTraces.push({ value, trace });
@@ -142,6 +151,11 @@ export function rememberValueTrace(value: unknown, trace: Trace, overwrite: bool
 
 export function traceOfFiber(fiber: object): Trace | undefined {
   return fiberTraces.get(fiber);
+}
+
+/** The chains of the tasks that rethrew `value` from `await`, innermost first (objects only). */
+export function awaitersOfValue(value: unknown): Trace[] {
+  return typeof value === "object" && value !== null ? (awaitChains.get(value) ?? []) : [];
 }
 
 export function traceOfValue(value: unknown): Trace | undefined {

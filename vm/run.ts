@@ -16,7 +16,15 @@ import { EnumType, Struct, StructType, type Value } from "./values.ts";
 import { formatValue } from "./print.ts";
 import { PersistentVector } from "./collections/vector.ts";
 import { VM, writeAll } from "./vm.ts";
-import { BeagleRuntimeError, BeagleThrow, type Trace, type TraceFrame, traceOfFiber, traceOfValue } from "./errors.ts";
+import {
+  awaitersOfValue,
+  BeagleRuntimeError,
+  BeagleThrow,
+  type Trace,
+  type TraceFrame,
+  traceOfFiber,
+  traceOfValue,
+} from "./errors.ts";
 import { Loader } from "./loader.ts";
 import { installVmBuiltins } from "./vm-builtins.ts";
 import { builtins as stdBuiltins, nsBuiltins } from "./builtins/index.ts";
@@ -126,8 +134,10 @@ export function errorReport(vm: VM, value: Value, fiberTrace: Trace | undefined,
   const lines = origin ? stackLines(origin) : [];
   if (lines.length) out += "\n" + lines.join("\n");
   if (origin && fiberTrace && origin !== fiberTrace) {
-    const awaiting = stackLines(fiberTrace);
-    if (awaiting.length) out += "\n  awaited by:\n" + awaiting.join("\n");
+    for (const t of [...awaitersOfValue(value), fiberTrace]) {
+      const awaiting = stackLines(t);
+      if (awaiting.length) out += "\n  awaited by:\n" + awaiting.join("\n");
+    }
   }
   return out;
 }

@@ -155,6 +155,43 @@ describe("one report with the Beagle stack", () => {
   });
 });
 
+describe("errors through several awaits", () => {
+  test("each awaiting task's chain is shown, innermost first", () => {
+    const r = run(
+      "chain.bg",
+      [
+        "use beagle.async as async",
+        "fn leaf(n) {",
+        "    let x = 10 / n",
+        "    x",
+        "}",
+        "fn middle() {",
+        "    let inner = async/spawn(fn() { leaf(0) })",
+        "    let v = async/await(inner)",
+        "    v + 1",
+        "}",
+        "fn main() {",
+        "    let outer = async/spawn(fn() { middle() })",
+        "    let r = async/await(outer)",
+        "    println(r)",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    expect(r.code).toBe(1);
+    expect(r.err.trimEnd().split("\n")).toEqual([
+      "chain.bg:3:13: RuntimeError: Division by zero",
+      "    let x = 10 / n",
+      "            ^",
+      "    at main/leaf (chain.bg:3)",
+      "  awaited by:",
+      "    at main/middle (chain.bg:8)",
+      "  awaited by:",
+      "    at main/main (chain.bg:13)",
+    ]);
+  });
+});
+
 describe("hints", () => {
   const cases: [string, string, string][] = [
     ["undefined local", "fn main() {\n    let count = 3\n    println(cont)\n}\n", "hint: did you mean 'count'?"],
