@@ -77,7 +77,8 @@ try {
     const outs = ENGINES.map(([, env]) => run(c.file, c.arg, env).out);
     if (outs[0] !== outs[1]) throw new Error(`${c.name}: the engines print different output`);
     const times: number[][] = ENGINES.map(() => []);
-    for (let r = 0; r < RUNS; r++) ENGINES.forEach(([, env], i) => times[i]!.push(run(c.file, c.arg, env).cpu));
+    for (let r = 0; r < RUNS; r++)
+      for (let i = 0; i < ENGINES.length; i++) times[i]!.push(run(c.file, c.arg, ENGINES[i]![1]).cpu);
     const [ti, tj] = times.map(median) as [number, number];
     console.log(`| ${c.name} | ${ti.toFixed(2)} | ${tj.toFixed(2)} | ${(ti / tj).toFixed(1)}× |`);
   }
