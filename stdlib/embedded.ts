@@ -57,6 +57,8 @@ import runtimeBg from "./beagle.runtime.bg" with { type: "text" };
 import collectionsBg from "./beagle._collections.bg" with { type: "text" };
 import reflectBg from "./beagle.reflect.bg" with { type: "text" };
 import bigintBg from "./beagle.bigint.bg" with { type: "text" };
+import regexBg from "./beagle.regex.bg" with { type: "text" };
+import regexWrapperBg from "./beagle.regex-wrapper.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -111,4 +113,6 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle._collections.bg": collectionsBg,
   "beagle.reflect.bg": reflectBg,
   "beagle.bigint.bg": bigintBg,
+  "beagle.regex.bg": regexBg,
+  "beagle.regex-wrapper.bg": regexWrapperBg,
 };

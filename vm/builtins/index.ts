@@ -17,6 +17,7 @@ import { moduleBuiltins as timeModule } from "./time.ts";
 import { namespaces as lowLevel } from "./lowlevel.ts";
 import { namespace as collectionsNs } from "./collections-ns.ts";
 import { moduleBuiltins as bigintModule } from "./bigint.ts";
+import { moduleBuiltins as regexModule } from "./regex.ts";
 
 export const builtins: Record<string, Builtin> = {
   ...strings,
@@ -44,6 +45,7 @@ export const nsBuiltins: Record<string, Record<string, Builtin>> = {
   ...lowLevel,
   "beagle._collections": collectionsNs,
   "beagle.bigint": bigintModule,
+  "beagle.regex": regexModule,
 };
 
 export type { Builtin };
