@@ -319,10 +319,10 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
         out.push(`${S(a1)} = ${top};`);
         break;
       case Op.LoadCell:
-        out.push(`${s(d)} = ${S(a1)}.v;`);
+        out.push(`${setPc} ${s(d)} = ${S(a1)}.v;`);
         break;
       case Op.StoreCell:
-        out.push(`${S(a1)}.v = ${top};`);
+        out.push(`${setPc} ${S(a1)}.v = ${top};`);
         break;
       case Op.MakeCell:
         out.push(`${S(a1)} = new Cell(${S(a1)});`);
@@ -331,10 +331,10 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
         out.push(`${s(d)} = env[${a1}];`);
         break;
       case Op.LoadEnvCell:
-        out.push(`${s(d)} = env[${a1}].v;`);
+        out.push(`${setPc} ${s(d)} = env[${a1}].v;`);
         break;
       case Op.StoreEnvCell:
-        out.push(`env[${a1}].v = ${top};`);
+        out.push(`${setPc} env[${a1}].v = ${top};`);
         break;
       case Op.LoadSelf:
         out.push(`${s(d)} = c.owner ?? c;`);
