@@ -127,6 +127,7 @@ export const builtins: Record<string, Builtin> = {
   "__http-parent-alive?": (pid) => parentAlive(Number(pid)),
   /** End this worker copy as SIGTERM would (output flushed, children reaped). */
   "__http-stop-worker": () => {
+    if (!workerRole()) runtimeError("RuntimeError", "not a worker copy of an HTTP server");
     process.kill(process.pid, "SIGTERM");
     return null;
   },
