@@ -59,6 +59,7 @@ import reflectBg from "./beagle.reflect.bg" with { type: "text" };
 import bigintBg from "./beagle.bigint.bg" with { type: "text" };
 import regexBg from "./beagle.regex.bg" with { type: "text" };
 import regexWrapperBg from "./beagle.regex-wrapper.bg" with { type: "text" };
+import ffiBg from "./beagle.ffi.bg" with { type: "text" };
 
 export const embeddedStdlib: Record<string, string> = {
   "std.bg": std,
@@ -115,4 +116,5 @@ export const embeddedStdlib: Record<string, string> = {
   "beagle.bigint.bg": bigintBg,
   "beagle.regex.bg": regexBg,
   "beagle.regex-wrapper.bg": regexWrapperBg,
+  "beagle.ffi.bg": ffiBg,
 };

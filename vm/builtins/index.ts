@@ -18,6 +18,7 @@ import { namespaces as lowLevel } from "./lowlevel.ts";
 import { namespace as collectionsNs } from "./collections-ns.ts";
 import { moduleBuiltins as bigintModule } from "./bigint.ts";
 import { moduleBuiltins as regexModule } from "./regex.ts";
+import { moduleBuiltins as ffiModule } from "./ffi.ts";
 
 export const builtins: Record<string, Builtin> = {
   ...strings,
@@ -46,6 +47,7 @@ export const nsBuiltins: Record<string, Record<string, Builtin>> = {
   "beagle._collections": collectionsNs,
   "beagle.bigint": bigintModule,
   "beagle.regex": regexModule,
+  "beagle.ffi": ffiModule,
 };
 
 export type { Builtin };
