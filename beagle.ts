@@ -63,5 +63,3 @@ try {
   );
   process.exitCode = 70;
 }
-
-export {};

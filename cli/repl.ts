@@ -18,7 +18,7 @@ import { CodeGen, CompileError } from "../compiler/codegen.ts";
 import { BeagleSyntaxError, isIncomplete } from "../compiler/diagnostics.ts";
 import { parseProgram } from "../compiler/parser.ts";
 import { traceOfFiber } from "../vm/errors.ts";
-import { Closure, Fiber, FiberState } from "../vm/objects.ts";
+import { Closure, type Fiber, FiberState } from "../vm/objects.ts";
 import { formatValue, repr } from "../vm/print.ts";
 import { createRuntime, errorReport, reportCompileError, reportUncaught } from "../vm/run.ts";
 import { VERSION } from "./usage.ts";

@@ -11,7 +11,7 @@ import {
   type HintContext,
 } from "../compiler/diagnostics.ts";
 import { disassemble } from "./bytecode.ts";
-import { Closure, Fiber, FiberState } from "./objects.ts";
+import { Closure, type Fiber, FiberState } from "./objects.ts";
 import { EnumType, Struct, StructType, type Value } from "./values.ts";
 import { formatValue } from "./print.ts";
 import { PersistentVector } from "./collections/vector.ts";
