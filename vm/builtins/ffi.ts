@@ -104,41 +104,41 @@ function setter(width: number, write: (d: DataView, o: number, v: Value) => void
 const libraries: string[] = [];
 
 /** The bun:ffi type of an ffi/Type variant. */
-function ffiType(t: Value): FFIType | "string" {
+function ffiType(t: Value): string {
   const name = t instanceof Struct ? t.type.name : String(t);
   switch (name) {
     case "U8":
-      return "u8" as FFIType;
+      return "u8";
     case "U16":
-      return "u16" as FFIType;
+      return "u16";
     case "U32":
-      return "u32" as FFIType;
+      return "u32";
     case "U64":
-      return "u64" as FFIType;
+      return "u64";
     case "I8":
-      return "i8" as FFIType;
+      return "i8";
     case "I16":
-      return "i16" as FFIType;
+      return "i16";
     case "I32":
-      return "i32" as FFIType;
+      return "i32";
     case "I64":
-      return "i64" as FFIType;
+      return "i64";
     case "F32":
-      return "f32" as FFIType;
+      return "f32";
     case "F64":
-      return "f64" as FFIType;
+      return "f64";
     case "Pointer":
     case "MutablePointer":
-      return "ptr" as FFIType;
+      return "ptr";
     case "String":
       return "string";
     case "Void":
-      return "void" as FFIType;
+      return "void";
   }
   typeError(`ffi: unsupported type ${name}`);
 }
 
-function toC(v: Value, t: FFIType | "string"): unknown {
+function toC(v: Value, t: string): unknown {
   if (t === "string") return v === null ? null : Buffer.from(argStr(v, "ffi call", "string") + "\0");
   if (t === "ptr") return v === null ? null : addrOf(v, "call");
   if (t === "f32" || t === "f64") return num(v);
@@ -146,7 +146,7 @@ function toC(v: Value, t: FFIType | "string"): unknown {
   return num(v);
 }
 
-function fromC(r: unknown, t: FFIType | "string"): Value {
+function fromC(r: unknown, t: string): Value {
   if (t === "void") return null;
   if (t === "string") return r === null || r === 0 ? null : String(new CString(r as never));
   if (t === "f32" || t === "f64") return mkFloat(r as number);
@@ -170,8 +170,8 @@ export const moduleBuiltins: Record<string, BuiltinFn> = {
     const fname = argStr(name, "ffi/get-function", "function name");
     const args = vecToArray(argTypes).map(ffiType);
     const ret = ffiType(retType);
-    const cArgs = args.map((a) => (a === "string" ? "ptr" : a)) as FFIType[];
-    const cRet = (ret === "string" ? "cstring" : ret) as FFIType;
+    const cArgs = args.map((a) => (a === "string" ? "ptr" : a)) as unknown as FFIType[];
+    const cRet = ret === "string" ? "cstring" : ret;
     let fn: (...a: unknown[]) => unknown;
     try {
       fn = dlopen(path, { [fname]: { args: cArgs, returns: cRet } }).symbols[fname] as never;
