@@ -145,3 +145,43 @@ function buildFactory(min: number, max: number): Factory {
     };`,
   ) as Factory;
 }
+
+type IntrinsicFn = (fiber: never, args: Value[]) => Value;
+
+/**
+ * An intrinsic `(fiber, [a, b]) => ...` checked the same way: its arguments arrive as one
+ * array, so the counts come from the destructuring pattern of its second parameter (none:
+ * no arguments). One taking `args` whole checks them itself. Internal `__` intrinsics are
+ * only held to their maximum: the prelude may leave trailing ones out.
+ */
+/** Intrinsics that take their `args` whole, with the counts they accept. */
+const INTRINSIC_ARITY: Record<string, [number, number]> = {
+  apply: [2, 2],
+  thread: [1, 1],
+  "set-thread-exception-handler!": [1, 1],
+  eval: [1, 1],
+};
+
+export function checkedIntrinsic<F extends IntrinsicFn>(name: string, fn: F): F {
+  const params = parameterList(Function.prototype.toString.call(fn));
+  if (params === null) return fn;
+  let min: number;
+  let max: number;
+  const known = INTRINSIC_ARITY[name];
+  if (known) [min, max] = known;
+  else if (params.length < 2) min = max = 0;
+  else {
+    const pat = params[1]!;
+    if (!pat.startsWith("[") || !pat.endsWith("]")) return fn;
+    const inner = parameterList(`(${pat.slice(1, -1)})`) ?? [];
+    if (inner.some((p) => p.startsWith("..."))) return fn;
+    max = inner.length;
+    min = inner.findIndex((p) => p.includes("="));
+    if (min < 0) min = max;
+  }
+  if (name.startsWith("__")) min = 0;
+  return ((fiber: never, args: Value[]) => {
+    if (args.length < min || args.length > max) arityError(name, min, max, args.length);
+    return fn(fiber, args);
+  }) as F;
+}

@@ -1,6 +1,6 @@
 // The VM: namespaces, the fiber scheduler, stdout, and conversions between
 // JS failures and Beagle error values.
-import { checkedBuiltin } from "./builtin-arity.ts";
+import { checkedBuiltin, checkedIntrinsic } from "./builtin-arity.ts";
 import { FLUSH_INTERVAL_MS, beforeBlocking, sliceBoundary, stdoutIsTty, writeAll } from "./stdout.ts";
 import type { FnProto } from "./bytecode.ts";
 import {
@@ -110,7 +110,7 @@ export class VM {
   }
 
   defineIntrinsic(ns: string, name: string, fn: (fiber: Fiber, args: Value[]) => Value) {
-    this.namespace(ns).intern(name).value = new Intrinsic(name, fn);
+    this.namespace(ns).intern(name).value = new Intrinsic(name, checkedIntrinsic(name, fn));
   }
 
   // ------------------------------------------------------------ lookups used by the interpreter
