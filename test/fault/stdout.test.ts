@@ -58,7 +58,10 @@ describe("stdout", () => {
         await err.until("ready\n");
         p.kill(sig);
         const r = await finish(p, 20_000, undefined, err);
-        expect(r.signal).toBe(sig);
+        // SIGINT may also land in the async runtime's idle wait (after the stderr write), where
+        // it cancels every task and the program exits 130: output must be complete either way
+        if (sig === "SIGINT" && r.signal === null) expect(r.code).toBe(130);
+        else expect(r.signal).toBe(sig);
         expect(r.stdout.split("\n")).toEqual([...Array.from({ length: 1000 }, (_, i) => `line ${i}`), ""]);
       } finally {
         t.cleanup();
