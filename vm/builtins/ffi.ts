@@ -171,7 +171,7 @@ export const moduleBuiltins: Record<string, BuiltinFn> = {
     const args = vecToArray(argTypes).map(ffiType);
     const ret = ffiType(retType);
     const cArgs = args.map((a) => (a === "string" ? "ptr" : a)) as unknown as FFIType[];
-    const cRet = ret === "string" ? "cstring" : ret;
+    const cRet = (ret === "string" ? "cstring" : ret) as unknown as FFIType;
     let fn: (...a: unknown[]) => unknown;
     try {
       fn = dlopen(path, { [fname]: { args: cArgs, returns: cRet } }).symbols[fname] as never;
