@@ -1,7 +1,7 @@
 // beagle.process against Bun.spawn and node:child_process in one run:
 //   spawn + wait of /bin/true N times, one after another and 50 at a time;
 //   a pipe of M MiB through cat (written and read at once).
-// Each case runs ROUNDS times; the table shows the best and the median.
+// Each case runs once untimed, then ROUNDS times; the table shows the best and the median.
 //   bun bench/process.ts [N=1000] [MiB=100] [ROUNDS=3]
 import { spawn as nodeSpawn } from "node:child_process";
 import { createRuntime, runMainFiber, runTask } from "../vm/run.ts";
@@ -144,6 +144,7 @@ const rows: Row[] = [];
 
 async function measure(group: string, name: string, f: () => unknown, check: (v: unknown) => boolean) {
   const times: number[] = [];
+  await f(); // warm-up (the interpreter's and JSC's first pass over this code), not timed
   for (let r = 0; r < ROUNDS; r++) {
     const t0 = performance.now();
     const v = await f();
