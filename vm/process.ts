@@ -421,6 +421,8 @@ export function installProcess(vm: VM, rt: AsyncRuntime): ProcessTable {
   };
   vm.defineBuiltin(core, "spawn-process", (cmd, args, opts, stderrDefault) => {
     const o = spawnOptions(cmd, args ?? null, opts ?? null, stderrDefault === "pipe" ? "pipe" : "inherit");
+    // what the program printed comes before what a child writes to the same stdout/stderr
+    if (o.stdout === "inherit" || o.stderr === "inherit") vm.flush();
     const r = table.spawn(o);
     if ("errno" in r) return err(spawnFailure(o, r));
     const task = vm.current;
