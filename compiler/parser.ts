@@ -978,7 +978,8 @@ class Parser {
         }
         break;
       case "perform":
-        if (n.sp && !n.nl && this.startsOperand(n)) {
+        // `perform(expr)` is `perform (expr)`, as upstream parses it
+        if ((n.sp || n.k === "(") && !n.nl && this.startsOperand(n)) {
           this.next();
           const value = this.parseExpr(NO_ASSIGN, noStruct);
           return { k: "Perform", value, loc: this.loc(t) };
