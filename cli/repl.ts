@@ -17,6 +17,7 @@ import type { Expr } from "../compiler/ast.ts";
 import { CodeGen, CompileError } from "../compiler/codegen.ts";
 import { BeagleSyntaxError, isIncomplete } from "../compiler/diagnostics.ts";
 import { parseProgram } from "../compiler/parser.ts";
+import type { FnProto } from "../vm/bytecode.ts";
 import { traceOfFiber } from "../vm/errors.ts";
 import { Closure, type Fiber, FiberState } from "../vm/objects.ts";
 import { formatValue, repr } from "../vm/print.ts";
@@ -71,7 +72,7 @@ export async function runRepl(args: string[], io?: ReplIo): Promise<number> {
   let counter = 0;
   const evaluate = (code: string) => {
     const file = `<repl:${++counter}>`;
-    let init;
+    let init: FnProto;
     let echo = false;
     try {
       vm.sources.set(file, code);

@@ -189,7 +189,7 @@ export function parseArgs(args: string[]): RunnerOptions | { error: string } | {
 }
 
 function walk(dir: string, out: string[]): void {
-  let entries;
+  let entries: import("node:fs").Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {

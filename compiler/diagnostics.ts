@@ -142,7 +142,7 @@ export function identifiersIn(source: string): Set<string> {
 /** A one-line hint for a diagnostic message, or null. `line` is the source line the caret is on. */
 export function hintFor(full: string, ctx: HintContext, line = ""): string | null {
   const message = full.replace(/^[A-Za-z]+Error: /, "");
-  let m = /^Undefined variable: (?:([\w.\-]+)\/)?(\S+)$/.exec(message);
+  let m = /^Undefined variable: (?:([\w.-]+)\/)?(\S+)$/.exec(message);
   if (m) {
     const name = m[2]!;
     // names written in the file (its locals among them) first: a global only when no local is as close
@@ -161,7 +161,7 @@ export function hintFor(full: string, ctx: HintContext, line = ""): string | nul
   }
   m = /^Unknown namespace alias '([^']+)'$/.exec(message);
   if (m) {
-    const aliases = [...ctx.source.matchAll(/\buse\s+[\w.\-]+\s+as\s+([\w\-]+)/g)].map((a) => a[1]!);
+    const aliases = [...ctx.source.matchAll(/\buse\s+[\w.-]+\s+as\s+([\w-]+)/g)].map((a) => a[1]!);
     const c = closest(m[1]!, aliases);
     return c
       ? `did you mean '${c}'?`

@@ -31,7 +31,7 @@ import { builtins as stdBuiltins, nsBuiltins } from "./builtins/index.ts";
 import { bindCoreTypes } from "./core-types.ts";
 import { embeddedStdlib } from "../stdlib/embedded.ts";
 import { parseProgram } from "../compiler/parser.ts";
-import { CodeGen, CompileError } from "../compiler/codegen.ts";
+import { CodeGen, type CompiledModule, CompileError } from "../compiler/codegen.ts";
 import { installAsync, type AsyncRuntime } from "./async/runtime.ts";
 import { installNet } from "./net-ops.ts";
 import { installProcess } from "./process.ts";
@@ -293,7 +293,7 @@ export async function runSource(
 
 async function runProgram(rt: Runtime, path: string, source: string, args: string[]): Promise<number> {
   const { vm, loader } = rt;
-  let mod;
+  let mod: CompiledModule;
   try {
     mod = loader.compile(source, path);
   } catch (e) {

@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { isIncomplete } from "../../compiler/diagnostics.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
+const ESC = String.fromCharCode(27);
 const BEAGLE_TS = join(ROOT, "beagle.ts");
 
 let dir: string;
@@ -150,7 +151,7 @@ describe("repl on a terminal", () => {
     });
     const out = r.stdout
       .toString()
-      .replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")
+      .replace(new RegExp(`${ESC}\\[[0-9;]*[A-Za-z]`, "g"), "")
       .replace(/\r/g, "");
     expect(out).toContain("beagle> ");
     expect(out).toContain("   ...> ");

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { cappedDiff, MAX_DIFF_LINES } from "../../cli/test-runner.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
+const ESC = String.fromCharCode(27);
 const BEAGLE_TS = join(ROOT, "beagle.ts");
 
 let dir: string;
@@ -167,28 +168,32 @@ describe("--ctrf", () => {
 });
 
 describe("progress line", () => {
-  test.skipIf(!existsSync("/usr/bin/script"))("on a terminal, a [done/total] line is shown and cleared", () => {
-    write("p/a.bg", 'test "a" { assert!(true) }\n');
-    write("p/b.bg", 'test "b" { assert!(true) }\n');
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
-    delete env.CI;
-    delete env.BEAGLE_TEST_BLOCKS;
-    const r = Bun.spawnSync(["script", "-qec", `${process.execPath} ${BEAGLE_TS} test p --jobs 1`, "/dev/null"], {
-      cwd: dir,
-      env,
-      stdin: "ignore",
-      stdout: "pipe",
-    });
-    const raw = r.stdout.toString();
-    expect(raw).toContain("[0/2] p/a.bg");
-    expect(raw).toContain("[1/2] p/b.bg");
-    expect(raw).toContain("\x1b[2K\r");
-    const plain = raw.replace(/\x1b\[2K\r(\[[^\n]*?(?=\x1b|\n|$))?/g, "").replace(/\r/g, "");
-    expect(plain).toContain("  PASS  p/a.bg\n");
-    expect(plain.trimEnd().split("\n").at(-1)).toBe("2 passed, 0 failed");
-    // piped (not a terminal): no progress line at all
-    expect(beagleTest(["p"]).out + beagleTest(["p"]).err).not.toContain("[0/2]");
-  }, 60_000);
+  test.skipIf(!existsSync("/usr/bin/script"))(
+    "on a terminal, a [done/total] line is shown and cleared",
+    () => {
+      write("p/a.bg", 'test "a" { assert!(true) }\n');
+      write("p/b.bg", 'test "b" { assert!(true) }\n');
+      const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
+      delete env.CI;
+      delete env.BEAGLE_TEST_BLOCKS;
+      const r = Bun.spawnSync(["script", "-qec", `${process.execPath} ${BEAGLE_TS} test p --jobs 1`, "/dev/null"], {
+        cwd: dir,
+        env,
+        stdin: "ignore",
+        stdout: "pipe",
+      });
+      const raw = r.stdout.toString();
+      expect(raw).toContain("[0/2] p/a.bg");
+      expect(raw).toContain("[1/2] p/b.bg");
+      expect(raw).toContain("\x1b[2K\r");
+      const plain = raw.replace(new RegExp(`${ESC}\\[2K\\r(\\[[^\\n]*?(?=${ESC}|\\n|$))?`, "g"), "").replace(/\r/g, "");
+      expect(plain).toContain("  PASS  p/a.bg\n");
+      expect(plain.trimEnd().split("\n").at(-1)).toBe("2 passed, 0 failed");
+      // piped (not a terminal): no progress line at all
+      expect(beagleTest(["p"]).out + beagleTest(["p"]).err).not.toContain("[0/2]");
+    },
+    60_000,
+  );
 });
 
 /** Pids of processes whose command line mentions `needle`. */
