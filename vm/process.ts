@@ -421,6 +421,9 @@ export function installProcess(vm: VM, rt: AsyncRuntime): ProcessTable {
   };
   vm.defineBuiltin(core, "spawn-process", (cmd, args, opts, stderrDefault) => {
     const o = spawnOptions(cmd, args ?? null, opts ?? null, stderrDefault === "pipe" ? "pipe" : "inherit");
+    // a NUL would silently cut an argument short in the C strings: EINVAL instead
+    const strings = [o.command, ...o.args, ...Object.entries(o.env).flat(), o.cwd ?? ""];
+    if (strings.some((x) => x.includes("\0"))) return err(failureValue(failure(22), "spawn", o.command));
     // what the program printed comes before what a child writes to the same stdout/stderr
     if (o.stdout === "inherit" || o.stderr === "inherit") vm.flush();
     const r = table.spawn(o);

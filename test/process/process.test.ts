@@ -220,6 +220,14 @@ test("command not found, not executable and a missing cwd are error values", () 
   );
 });
 
+test("a NUL byte in an argument is EINVAL, not a silently shortened argument", () => {
+  const got = run(`fn go(bad) { [proc/spawn("echo", ["ok", bad]), proc/run("echo", [], {:env {"X" bad}})] }`, [
+    "a\u0000b",
+  ]);
+  const e = 'Result.Err { error: Error.IO { message: "spawn echo failed: Invalid argument (EINVAL, os error 22)" } }';
+  expect(show(got)).toBe(`[${e}, ${e}]`);
+});
+
 test("writing to a child that has exited is an EPIPE value, not a crash", () => {
   const got = run(`fn go() {
   let p = proc/spawn!("true")
