@@ -13,7 +13,7 @@
 import { recordDefinition } from "../vm/definitions.ts";
 import type { Expr, FnExpr, Literal, Loc, Pattern, Program, QualName, TopLevel } from "./ast.ts";
 import { FnProto, Label, Op } from "../vm/bytecode.ts";
-import { Builtin, Closure, MultiFn, Namespace, Protocol, ProtocolMethod, Var } from "../vm/objects.ts";
+import { Builtin, Closure, MultiFn, type Namespace, Protocol, ProtocolMethod, type Var } from "../vm/objects.ts";
 import { EnumType, Keyword, StructType, TypeDescriptor, mkFloat, type Value } from "../vm/values.ts";
 import { BeagleSyntaxError } from "./diagnostics.ts";
 import { BeagleRuntimeError } from "../vm/errors.ts";

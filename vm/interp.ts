@@ -3,13 +3,13 @@
 // pushes a Frame on the fiber's own stack, which is what makes deep recursion,
 // tail calls, continuations and preemptive green threads possible.
 import { NO_PROPERTY, builtinProperty } from "./builtins/properties.ts";
-import { FnProto, Label, Op } from "./bytecode.ts";
+import { type FnProto, type Label, Op } from "./bytecode.ts";
 import {
   Builtin,
   Cell,
   Closure,
   Continuation,
-  Fiber,
+  type Fiber,
   FiberState,
   Frame,
   FrameKind,
@@ -17,9 +17,9 @@ import {
   Intrinsic,
   MultiFn,
   ProtocolMethod,
-  Var,
+  type Var,
 } from "./objects.ts";
-import { BFloat, EnumType, Keyword, Struct, StructType, type Value } from "./values.ts";
+import { BFloat, type EnumType, Keyword, Struct, StructType, type Value } from "./values.ts";
 import { ArithOp, arith, bitwise, compareSlow } from "./arith.ts";
 import { equal } from "./equal.ts";
 import { formatValue } from "./print.ts";
@@ -27,15 +27,7 @@ import { PersistentVector } from "./collections/vector.ts";
 import { PersistentMap } from "./collections/map.ts";
 import { PersistentSet } from "./collections/set.ts";
 import { cpAt } from "./strings.ts";
-import {
-  BeagleRuntimeError,
-  BeagleThrow,
-  captureTrace,
-  recordUncaught,
-  rememberValueTrace,
-  runtimeError,
-  typeError,
-} from "./errors.ts";
+import { BeagleThrow, captureTrace, recordUncaught, rememberValueTrace, runtimeError, typeError } from "./errors.ts";
 import type { VM } from "./vm.ts";
 import { IterBase, makeIterator } from "./iterate.ts";
 import { typeKeyOf, typeNameOf } from "./types.ts";

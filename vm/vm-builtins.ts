@@ -1,7 +1,7 @@
 // Builtins that need the VM itself: printing to our stdout buffer, type
 // reflection, apply, threads, eval. The standard library's other TypeScript
 // builtins live in vm/builtins/.
-import { Closure, Fiber, FiberState, INTRINSIC_DONE } from "./objects.ts";
+import { Closure, type Fiber, FiberState, INTRINSIC_DONE } from "./objects.ts";
 import { EnumType, StructType, TypeDescriptor, type Value } from "./values.ts";
 import { formatValue, rawRepr } from "./print.ts";
 import { equal } from "./equal.ts";

@@ -1,6 +1,6 @@
 // Atoms (identity CAS, upstream's deref error), assertions and system builtins.
 import { expect, test } from "bun:test";
-import { Struct } from "../../vm/values.ts";
+import type { Struct } from "../../vm/values.ts";
 import { PersistentVector } from "../../vm/collections/vector.ts";
 import { atomType } from "../../vm/core-types.ts";
 import { blockingSleep } from "../../vm/builtins/core.ts";

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BFloat, Keyword, Struct } from "../../vm/values.ts";
+import { BFloat, Keyword, type Struct } from "../../vm/values.ts";
 import { PersistentMap } from "../../vm/collections/map.ts";
 import { PersistentVector } from "../../vm/collections/vector.ts";
 import { equal } from "../../vm/equal.ts";

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { createRuntime, runMainFiber } from "../../vm/run.ts";
 import { Closure, FiberState, MultiFn } from "../../vm/objects.ts";
-import { FnProto, OP_NAMES, Op, operandCount } from "../../vm/bytecode.ts";
+import { FnProto, OP_NAMES, type Op, operandCount } from "../../vm/bytecode.ts";
 import { Struct, type Value } from "../../vm/values.ts";
 import { BeagleSyntaxError } from "../../compiler/diagnostics.ts";
 import { formatValue } from "../../vm/print.ts";

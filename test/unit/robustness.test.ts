@@ -118,5 +118,3 @@ describe("byte order mark", () => {
     expect(runMain('fn main() { println(eval("\ufeff1 + 2")) }')).toBe("3\n");
   });
 });
-
-export {};

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createRuntime, runMainFiber } from "../../vm/run.ts";
-import { Closure, Fiber, FiberState } from "../../vm/objects.ts";
+import { Closure, type Fiber, FiberState } from "../../vm/objects.ts";
 import { BFloat, Struct, type Value } from "../../vm/values.ts";
 import { BeagleRuntimeError } from "../../vm/errors.ts";
 import { formatValue } from "../../vm/print.ts";

@@ -5,7 +5,7 @@
 // A parked fiber is resumed with vm.wake(fiber, value): the value becomes the
 // result of the intrinsic call it parked in (`__future-await`, `__sleep-ms`,
 // `__file-op`), and the Beagle handler then resumes the task's continuation.
-import { Fiber, FiberState, INTRINSIC_DONE } from "../objects.ts";
+import { type Fiber, FiberState, INTRINSIC_DONE } from "../objects.ts";
 import { BFloat, EnumType, Keyword, Struct, StructType, type Value } from "../values.ts";
 import { PersistentMap } from "../collections/map.ts";
 import { BeagleThrow, captureTrace, rememberValueTrace } from "../errors.ts";

@@ -11,9 +11,10 @@
 // Delivery is one-shot: a task that catches Error.Cancelled and goes on is not cancelled
 // again (Tokio's model rather than Trio's level-triggered one). A task that never suspends
 // is never interrupted.
-import { Fiber, FiberState, INTRINSIC_DONE } from "../objects.ts";
+import { type Fiber, FiberState, INTRINSIC_DONE } from "../objects.ts";
 import { Struct, StructType, type Value } from "../values.ts";
 import type { FutureCore } from "./future.ts";
+import { BeagleThrow } from "../errors.ts";
 
 /** What a cancelled suspension point returns: beagle.async's __async-check throws `error`. */
 export const RaiseType = new StructType("beagle.async", "__Raise", ["error"]);
@@ -30,6 +31,8 @@ export class TaskInfo {
   cancelPending = false;
   /** the waiting is shielded: a cancellation waits for the next unshielded suspension */
   shielded = false;
+  /** parked where the result goes straight to user code (the prelude's sleep): cancel throws in */
+  throwIn = false;
   parkedOn: string | null = null;
   parkedSince = 0;
   /** the future a spawned task settles (null for main, threads and callSync fibers) */
@@ -88,6 +91,8 @@ export class Tasks {
     private readonly vm: Scheduler,
     private readonly raise: () => Value,
     private readonly now: () => number,
+    /** resume a parked fiber by throwing `error` at its suspension point */
+    private readonly throwInto: (fiber: Fiber, error: Value) => void = () => {},
   ) {}
 
   info(fiber: Fiber): TaskInfo {
@@ -145,7 +150,10 @@ export class Tasks {
       this.parked.delete(fiber);
       t.gen++;
       t.parkedOn = null;
-      this.vm.wake(fiber, this.raise());
+      if (t.throwIn) {
+        t.throwIn = false;
+        this.throwInto(fiber, (this.raise() as Struct).f[0]);
+      } else this.vm.wake(fiber, this.raise());
     } else t.cancelPending = true;
   }
 
@@ -154,12 +162,20 @@ export class Tasks {
    * synchronously) and returns what releases it. Returns INTRINSIC_DONE, or the Raise
    * marker at once when a cancellation is pending (unless `shield`).
    */
-  suspend(fiber: Fiber, what: string, arm: (wake: (v: Value) => void) => Release, shield = false): Value {
+  suspend(
+    fiber: Fiber,
+    what: string,
+    arm: (wake: (v: Value) => void) => Release,
+    shield = false,
+    throwIn = false,
+  ): Value {
     const t = this.info(fiber);
     if (t.cancelPending && !shield) {
       t.cancelPending = false;
+      if (throwIn) throw new BeagleThrow((this.raise() as Struct).f[0]);
       return this.raise();
     }
+    t.throwIn = throwIn;
     const gen = ++t.gen;
     const wake = (v: Value) => {
       if (t.gen !== gen || fiber.state !== FiberState.Parked) return;
@@ -171,6 +187,7 @@ export class Tasks {
       release?.();
       t.parkedOn = null;
       t.shielded = false;
+      t.throwIn = false;
       this.vm.wake(fiber, v);
     };
     this.vm.park(fiber);

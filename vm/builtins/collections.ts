@@ -25,7 +25,6 @@ import {
   kindName,
   mapCount,
   mapEntries,
-  mapFrom,
   mapKeys,
   mapVals,
   NOT_FOUND,

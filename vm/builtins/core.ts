@@ -1,10 +1,10 @@
 // Atoms, assertions and small runtime/system builtins (beagle.core).
-import { Struct, type Value } from "../values.ts";
+import type { Struct, Value } from "../values.ts";
 import { BeagleThrow, runtimeError, typeError } from "../errors.ts";
 import { equal } from "../equal.ts";
 import { formatValue } from "../print.ts";
 import { isAtom, makeAtom } from "../core-types.ts";
-import { argInt, argStr, vecFrom, type Builtin } from "./util.ts";
+import { argStr, vecFrom, type Builtin } from "./util.ts";
 import * as os from "node:os";
 
 // ---------------------------------------------------------------- atoms

@@ -1,8 +1,8 @@
 // String builtins (beagle.core). Strings are JS strings, but every index and
 // length a Beagle program sees counts Unicode code points, not UTF-16 units.
-import { Keyword, type Value } from "../values.ts";
+import { Keyword } from "../values.ts";
 import { repr as reprValue } from "../print.ts";
-import { argInt, argStr, kindName, mkFloat, normInt, runtimeError, typeError, vecFrom, type Builtin } from "./util.ts";
+import { argInt, argStr, kindName, mkFloat, normInt, runtimeError, typeError, type Builtin } from "./util.ts";
 
 // ---------------------------------------------------------------- code-point helpers
 
