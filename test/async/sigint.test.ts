@@ -60,11 +60,27 @@ fn main() {
   expect(r.err).toBe("");
 }, 20_000);
 
+test("SIGINT reaches tasks and main parked in the prelude's sleep", async () => {
+  const r = await runUntil(
+    `use beagle.async as async
+fn main() {
+  let t = async/spawn(fn() { try { sleep(100000) } finally { println("task cleanup") } })
+  sleep(1)
+  println("ready")
+  try { sleep(100000) } finally { println("main cleanup") }
+}`,
+    "ready",
+    1,
+  );
+  expect(r.code).toBe(130);
+  expect(r.out.trim().split("\n").sort()).toEqual(["main cleanup", "ready", "task cleanup"]);
+}, 20_000);
+
 test("a second SIGINT during a cleanup that hangs ends the program at once", async () => {
   const r = await runUntil(
     `use beagle.async as async
 fn main() {
-  let t = async/spawn(fn() { try { async/sleep(100000) } finally { println("cleanup started"); sleep(100000) } })
+  let t = async/spawn(fn() { try { async/sleep(100000) } finally { println("cleanup started"); loop { async/sleep(100000) } } })
   async/sleep(1)
   println("ready")
   async/await(t)

@@ -8,7 +8,7 @@
 import { type Fiber, FiberState, INTRINSIC_DONE } from "../objects.ts";
 import { BFloat, EnumType, Keyword, Struct, StructType, type Value } from "../values.ts";
 import { PersistentMap } from "../collections/map.ts";
-import { BeagleThrow, captureTrace, rememberValueTrace } from "../errors.ts";
+import { BeagleThrow, captureTrace, recordUncaught, rememberValueTrace } from "../errors.ts";
 import { ChannelCore, RaiseType, Tasks, isRaise } from "./tasks.ts";
 import { runtimeError, typeError } from "../errors.ts";
 import { PersistentVector } from "../collections/vector.ts";
@@ -20,7 +20,7 @@ import { blockingSleep } from "../builtins/core.ts";
 import { errorValue, ok } from "../core-types.ts";
 import { LoopBackend } from "./loop-backend.ts";
 import { type Abort, type FdReadiness, type IoContext, ioOp } from "./io-ops.ts";
-import { finallyBuiltins } from "../interp.ts";
+import { finallyBuiltins, throwValue } from "../interp.ts";
 import { catchSignals, dieOfSignal, releaseSignals, takeSignal } from "../../ffi/signals.ts";
 
 /** How often an idle program with a Ctrl-C handler looks for the signal. */
@@ -86,6 +86,7 @@ export class AsyncRuntime {
       vm,
       () => this.cancelledMarker(),
       () => this.timers.now(),
+      (fiber, error) => this.throwInto(fiber, error),
     );
   }
 
@@ -145,6 +146,17 @@ export class AsyncRuntime {
       else this.tasks.cancel(t.fiber);
     }
     for (const f of [...this.tasks.parked]) this.tasks.cancel(f);
+  }
+
+  /** Resume a parked fiber by throwing `error` where it parked (its try/catch/finally see it). */
+  private throwInto(fiber: Fiber, error: Value) {
+    this.vm.schedule(fiber);
+    if (!throwValue(this.vm, fiber, error)) {
+      fiber.error = error;
+      recordUncaught(fiber, error, -1);
+      fiber.frames.length = 0;
+      fiber.state = FiberState.Done;
+    }
   }
 
   /** The value a cancelled suspension point returns; beagle.async throws its error. */
@@ -384,8 +396,8 @@ export class AsyncRuntime {
     // The prelude's `sleep(ms)`: like upstream, only the caller waits. A scheduled
     // fiber parks on a timer; a synchronous call (struct default, module init)
     // cannot suspend, so it blocks.
-    // Not a cancellation point (it returns to user code, which could not tell a marker from a
-    // value): a cancellation waits for the next async operation.
+    // A cancellation point too: it returns straight to user code, so a cancellation is thrown
+    // into the fiber where it sleeps rather than handed back as a marker.
     vm.defineIntrinsic(core, "sleep", (fiber, [ms]) => {
       const d = checkMs(ms);
       if (!fiber.scheduled) {
@@ -399,6 +411,7 @@ export class AsyncRuntime {
           const t = this.timers.add(d, () => wake(null));
           return () => this.timers.cancel(t);
         },
+        false,
         true,
       );
     });

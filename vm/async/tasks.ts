@@ -113,7 +113,10 @@ export class Tasks {
     this.live.set(t.id, t);
     if (token instanceof Struct) {
       let set = this.byToken.get(token);
-      if (!set) this.byToken.set(token, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        this.byToken.set(token, set);
+      }
       set.add(t);
     }
     core.onCancel = () => this.cancel(fiber);
