@@ -1548,25 +1548,30 @@ export function patternNames(p: Pattern): string[] {
 function collectBoxed(body: Expr[], out: Set<string>) {
   const muts = new Set<string>();
   const inner = new Set<string>();
-  const walk = (e: unknown, nested: boolean): void => {
+  // As upstream: a `fn` captures a `let mut` by value (its value when the closure is made)
+  // unless some nested fn assigns it; then every closure shares one cell. The bodies of
+  // try/handle/reset/binding/future run as thunks of this function and always share.
+  // `nested`: inside any such scope; `inFn`: inside a real `fn` literal.
+  const walk = (e: unknown, nested: boolean, inFn: boolean): void => {
     if (!e || typeof e !== "object") return;
     if (Array.isArray(e)) {
-      for (const x of e) walk(x, nested);
+      for (const x of e) walk(x, nested, inFn);
       return;
     }
     const n = e as { k?: string } & Record<string, unknown>;
     if (n.k === "Let" && n.mut) for (const name of patternNames(n.pat as Pattern)) muts.add(name);
-    if (n.k === "Var" && nested) inner.add((n.name as QualName).name);
+    if (n.k === "Var" && nested && !inFn) inner.add((n.name as QualName).name);
     if (n.k === "Assign" && nested && (n.target as Expr).k === "Var")
       inner.add(((n.target as Expr & { k: "Var" }).name as QualName).name);
+    const isFn = n.k === "Fn";
     const opensScope =
-      n.k === "Fn" || n.k === "Try" || n.k === "Handle" || n.k === "Reset" || n.k === "Binding" || n.k === "Future";
+      isFn || n.k === "Try" || n.k === "Handle" || n.k === "Reset" || n.k === "Binding" || n.k === "Future";
     for (const key of Object.keys(n)) {
       if (key === "loc") continue;
-      walk(n[key], nested || opensScope);
+      walk(n[key], nested || opensScope, inFn || isFn);
     }
   };
-  walk(body, false);
+  walk(body, false, false);
   for (const m of muts) if (inner.has(m)) out.add(m);
 }
 
