@@ -151,4 +151,4 @@ console.log("| work | Beagle | Bun | ratio |");
 console.log("|---|---|---|---|");
 for (const [what, b, j] of rows)
   console.log(`| ${what} | ${(b / 1000).toFixed(2)} s | ${j.toFixed(0)} ms | ${(b / j).toFixed(0)}x |`);
-art.backend.close();
+await art.backend.close();

@@ -29,8 +29,6 @@ function ensureWrk(): void {
   );
 }
 
-const BODY_JSON = '{"id":1,"title":"write docs","done":false}';
-
 const beagleServer = `use beagle.socket as socket
 use beagle.http as http
 fn main() {
@@ -136,7 +134,9 @@ async function main() {
       for (const path of ["/hello", "/json"]) {
         for (const c of [1, 50, 256]) {
           const r = wrk(port, path, c);
-          (table[`${path} c=${c}`] ??= {})[s.name] = r.rps;
+          const key = `${path} c=${c}`;
+          table[key] ??= {};
+          table[key][s.name] = r.rps;
           rows.push(`| ${s.name} | ${path} | ${c} | ${Math.round(r.rps)} | ${r.p99} |`);
         }
       }

@@ -323,7 +323,10 @@ export class CodeGen {
           const impl = this.forwardedBuiltin(m) ?? this.topLevelFunction(m, `${typeName(type)}.${m.name}`, false);
           if (arg) {
             let byType = pm.paramImpls.get(arg);
-            if (!byType) pm.paramImpls.set(arg, (byType = new Map()));
+            if (!byType) {
+              byType = new Map();
+              pm.paramImpls.set(arg, byType);
+            }
             byType.set(type, impl);
           }
           pm.impls.set(type, impl);
@@ -496,9 +499,9 @@ export class CodeGen {
       fs.proto.nparams = a.params.length;
       fs.proto.variadic = a.rest !== null;
       const paramSlots: number[] = [];
-      for (const p of a.params) paramSlots.push(this.newHidden());
+      for (const _ of a.params) paramSlots.push(this.newHidden());
       const restSlot = a.rest ? this.newHidden() : -1;
-      a.params.forEach((p, i) => this.bindParam(p, paramSlots[i]!));
+      for (const [i, p] of a.params.entries()) this.bindParam(p, paramSlots[i]!);
       if (a.rest) this.bindParam(a.rest, restSlot);
       this.block(a.body, !isThunk);
       this.emit(Op.Return, -1);
@@ -1279,12 +1282,20 @@ export class CodeGen {
         chain = {
           k: "If",
           cond: { k: "Binary", op: "==", l: kind, r: lit(2 + k), loc },
+          // biome-ignore lint/suspicious/noThenProperty: the AST If node's branch, never awaited
           then: [redo],
           else: [chain],
           loc,
         };
       }
-      return { k: "If", cond: { k: "Binary", op: "==", l: kind, r: lit(0), loc }, then: [at(1)], else: [chain], loc };
+      return {
+        k: "If",
+        cond: { k: "Binary", op: "==", l: kind, r: lit(0), loc },
+        // biome-ignore lint/suspicious/noThenProperty: the AST If node's branch, never awaited
+        then: [at(1)],
+        else: [chain],
+        loc,
+      };
     };
     const fs = this.fs;
     fs.scopes.push(new Map());
@@ -1302,8 +1313,9 @@ export class CodeGen {
    */
   private finallyExit(e: Expr & { k: "Return" | "Break" | "Continue" }, ctx: LoopCtx | null): boolean {
     const home = this.fs.home;
-    for (let i = this.finRegions.length - 1; i >= 0; i--) {
-      const r = this.finRegions[i]!;
+    // Only the innermost region matters: the marker is thrown to it and its handler rethrows outward.
+    const r = this.finRegions.at(-1);
+    if (r !== undefined) {
       if (r.home !== home) return false;
       if (ctx && ctx.owner.home === home && (ctx.id ?? 0) >= r.firstLoop) return false;
       const kind = e.k === "Return" ? "return" : e.k === "Break" ? "break" : "continue";
@@ -1392,7 +1404,6 @@ export class CodeGen {
    * current scope. On mismatch jump to `fail`, or (for let/params) throw.
    */
   private bindPattern(pat: Pattern, slot: number, fail: Label | null, mut: boolean) {
-    const fs = this.fs;
     const check = () => {
       if (fail) this.jump(Op.JumpIfNotTrue, fail, -1);
       else {
@@ -1427,12 +1438,11 @@ export class CodeGen {
         this.emit1(Op.LoadLocal, slot, 1);
         this.emit2(Op.TestVec, pat.items.length, pat.rest ? 1 : 0, 0);
         check();
-        pat.items.forEach((p, i) =>
+        for (const [i, p] of pat.items.entries())
           sub(p, () => {
             this.emit1(Op.LoadLocal, slot, 1);
             this.emit1(Op.VecNth, i, 0);
-          }),
-        );
+          });
         if (pat.rest)
           sub(pat.rest, () => {
             this.emit1(Op.LoadLocal, slot, 1);

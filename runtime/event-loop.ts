@@ -250,7 +250,7 @@ export class EventLoop {
    * worker thread has exited, which needs Bun's event loop to turn.
    */
   close(): Promise<void> {
-    if (this.closing) return this.closing;
+    if (this.closing !== null) return this.closing;
     const poolDone = this.pool ? this.pool.close() : Promise.resolve();
     for (const id of [...this.watches.keys()]) this.unwatchFd(id);
     this.timers.clear();
@@ -263,6 +263,6 @@ export class EventLoop {
   }
 
   private open(): void {
-    if (this.closing) throw new Error("event loop is closed");
+    if (this.closing !== null) throw new Error("event loop is closed");
   }
 }

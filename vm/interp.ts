@@ -977,7 +977,10 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               env[i] = kind === 0 ? regs[idx] : kind === 2 ? closure.env[idx] : (closure.owner ?? closure);
             }
             const c = new Closure(p, env);
-            if (p.isThunk) c.home = proto.isThunk ? closure.home : (frame.origin ??= {});
+            if (p.isThunk) {
+              if (!proto.isThunk) frame.origin ??= {};
+              c.home = proto.isThunk ? closure.home : frame.origin;
+            }
             regs[sp++] = c;
             break;
           }

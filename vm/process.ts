@@ -431,7 +431,10 @@ export function installProcess(vm: VM, rt: AsyncRuntime): ProcessTable {
     const task = vm.current;
     if (task && !o.detach) {
       let mine = owned.get(task);
-      if (!mine) owned.set(task, (mine = new Set()));
+      if (!mine) {
+        mine = new Set();
+        owned.set(task, mine);
+      }
       const set = mine;
       set.add(r);
       r.onExit(() => set.delete(r));

@@ -84,7 +84,7 @@ export class StructType {
     readonly fields: string[],
     readonly mutable: boolean[] = fields.map(() => false),
   ) {
-    fields.forEach((f, i) => this.slots.set(f, i));
+    for (const [i, f] of fields.entries()) this.slots.set(f, i);
   }
   /** How the type prints: `Point`, or `Result.Ok` for a variant. */
   get displayName(): string {

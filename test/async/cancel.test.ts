@@ -15,8 +15,8 @@ import type { Value } from "../../vm/values.ts";
 
 const rt = createRuntime();
 const dir = mkdtempSync(join(tmpdir(), "beagle-cancel-"));
-afterAll(() => {
-  rt.async.backend.close();
+afterAll(async () => {
+  await rt.async.backend.close();
   rmSync(dir, { recursive: true, force: true });
 });
 let n = 0;

@@ -28,7 +28,8 @@ export async function startBeagle(args: string[], opts: { fdLimit?: number } = {
     const m = /port (\d+)/.exec(text);
     if (m) {
       let out = text;
-      (async () => {
+      // Drains the rest of stdout for the test to read; a read error surfaces as an unhandled rejection.
+      void (async () => {
         for (;;) {
           const r = await reader.read();
           if (r.done) return;
@@ -108,7 +109,7 @@ export function echo(s: Socket, data: Uint8Array, pieces: Uint8Array[] = [data])
         s.write(p);
         if (pieces.length > 1) await Bun.sleep(30);
       }
-    })();
+    })().catch(reject);
   });
 }
 

@@ -120,7 +120,7 @@ for (const backend of ["epoll", "poll"] as PollerBackend[]) {
       p = createPoller(backend);
       const pairs = Array.from({ length: 40 }, () => fds(makePipe()));
       const big = 2 ** 40 + 5;
-      pairs.forEach(([r], i) => p.register(r, READABLE, big + i));
+      for (const [i, [r]] of pairs.entries()) p.register(r, READABLE, big + i);
       for (const i of [3, 17, 39]) writeFd(pairs[i]![1], byte);
       const got = p
         .wait(1000)

@@ -81,7 +81,14 @@ function applyVec(v: Value, m: Value[], o: VecOp): [Value, Value[]] {
       return [B["__remove-at"]!(v, o.i), o.i >= 0 && o.i < m.length ? m.filter((_, j) => j !== o.i) : m];
     case "distinct": {
       const seen = new Set<string>();
-      return [B["__distinct"]!(v), m.filter((x) => (seen.has(canon(x)) ? false : (seen.add(canon(x)), true)))];
+      return [
+        B["__distinct"]!(v),
+        m.filter((x) => {
+          if (seen.has(canon(x))) return false;
+          seen.add(canon(x));
+          return true;
+        }),
+      ];
     }
     case "dedupe":
       return [B["__dedupe"]!(v), m.filter((x, j) => j === 0 || canon(m[j - 1]) !== canon(x))];

@@ -408,7 +408,9 @@ describe("PersistentMap", () => {
     expect(es.map(([k]) => k)).toEqual([...m.keys()]);
     expect(es.map(([, v]) => v)).toEqual([...m.vals()]);
     const fe: [Value, Value][] = [];
-    m.forEach((v, k) => fe.push([k, v]));
+    m.forEach((v, k) => {
+      fe.push([k, v]);
+    });
     expect(fe).toEqual(es);
     expect([...m]).toEqual(es);
   });

@@ -25,9 +25,9 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
 
 function program(initial: boolean[], cmds: Cmd[]): string {
   const lines = ["use beagle.async as async", "fn main() {", "  let log = atom({})"];
-  initial.forEach((pending, i) =>
-    lines.push(`  let f${i} = async/make-future(async/FutureState.${pending ? "Pending" : "Running"} {})`),
-  );
+  initial.forEach((pending, i) => {
+    lines.push(`  let f${i} = async/make-future(async/FutureState.${pending ? "Pending" : "Running"} {})`);
+  });
   let w = 0;
   for (const c of cmds) {
     switch (c.k) {

@@ -8,7 +8,9 @@ test("timers fire in deadline order, ties in insertion order; cancelled never fi
       const heap = new TimerHeap();
       const fired: number[] = [];
       const timers = specs.map(([d], i) => heap.add(d, () => fired.push(i), 0));
-      specs.forEach(([, cancel], i) => cancel && heap.cancel(timers[i]!));
+      specs.forEach(([, cancel], i) => {
+        if (cancel) heap.cancel(timers[i]!);
+      });
       heap.fireDue(10_000);
       const expected = specs
         .map(([d, cancel], i) => ({ d, cancel, i }))

@@ -13,7 +13,7 @@ import { cpLen } from "./strings.ts";
 export const NO_PROPERTY: unique symbol = Symbol("no-property");
 
 const descriptorIds = new Map<TypeDescriptor, number>();
-Object.values(T).forEach((t, i) => descriptorIds.set(t, -(i + 1)));
+for (const [i, t] of Object.values(T).entries()) descriptorIds.set(t, -(i + 1));
 
 /** A descriptor's id: built-in types are negative (stable per run), user types positive. */
 export function typeId(t: TypeDescriptor | StructType | EnumType): number {

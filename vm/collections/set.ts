@@ -9,7 +9,8 @@ let EMPTY_SET: PersistentSet | null = null;
 export class PersistentSet {
   /** Created on first use: module cycles (hash/equal <-> collections) must not touch PersistentMap at load time. */
   static get EMPTY(): PersistentSet {
-    return EMPTY_SET ?? (EMPTY_SET = new PersistentSet(PersistentMap.EMPTY));
+    EMPTY_SET ??= new PersistentSet(PersistentMap.EMPTY);
+    return EMPTY_SET;
   }
 
   /** hash cache, filled by vm/hash.ts: the 64-bit hash as int32 halves */
@@ -54,7 +55,9 @@ export class PersistentSet {
 
   /** Calls fn(member) in set order. */
   forEach(fn: (v: Value) => void): void {
-    this.map.forEach((_v, k) => fn(k));
+    this.map.forEach((_v, k) => {
+      fn(k);
+    });
   }
 
   values(): IterableIterator<Value> {
