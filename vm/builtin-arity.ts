@@ -15,8 +15,10 @@ export type BuiltinFn = (...args: Value[]) => Value;
 
 /** [min, max] arguments a function accepts, read from its parameter list (max Infinity for a rest parameter). */
 export function declaredArity(fn: (...a: never[]) => unknown): [number, number] {
-  const params = parameterList(Function.prototype.toString.call(fn));
-  if (params === null) return [fn.length, Number.POSITIVE_INFINITY];
+  const src = Function.prototype.toString.call(fn);
+  // a bound or native function shows no parameter list: hold it to its minimum only
+  const params = src.includes("[native code]") ? null : parameterList(src);
+  if (params === null || params.length < fn.length) return [fn.length, Number.POSITIVE_INFINITY];
   if (params.some((p) => p.startsWith("..."))) return [fn.length, Number.POSITIVE_INFINITY];
   return [fn.length, params.length];
 }

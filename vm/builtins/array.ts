@@ -9,7 +9,7 @@
 import type { Value } from "../values.ts";
 import { BeagleThrow } from "../errors.ts";
 import { equal } from "../equal.ts";
-import { argInt, kindName, typeError, vecFrom, type Builtin } from "./util.ts";
+import { argInt, checkAlloc, kindName, typeError, vecFrom, type Builtin } from "./util.ts";
 
 export function isArray(v: Value): v is Value[] {
   return Array.isArray(v);
@@ -28,7 +28,7 @@ export function newArray(size: Value): Value[] {
   const n = argInt(size, "new-array", "size");
   if (n < 0) throw new BeagleThrow("Negative size");
   if (n > 0x7fffffff) typeError(`new-array: size ${n} is too large`);
-  return new Array(n).fill(null);
+  return new Array(checkAlloc(n, "new-array")).fill(null);
 }
 
 export const moduleBuiltins: Record<string, Builtin> = {

@@ -14,7 +14,7 @@ import type { Value } from "../values.ts";
 import { bytesToString, indexByte, isAscii, stringToBytes } from "../bytes.ts";
 import { formatFloat } from "../print.ts";
 import { BFloat } from "../values.ts";
-import { argInt, argStr, kindName, typeError, type Builtin } from "./util.ts";
+import { argInt, argStr, checkAlloc, kindName, typeError, type Builtin } from "./util.ts";
 
 export class StringBuilder {
   buf: Uint8Array;
@@ -105,7 +105,7 @@ const core: Record<string, Builtin> = {
   "string-builder-new"(cap = null) {
     const n = cap === undefined || cap === null ? 16 : argInt(cap, "string-builder-new", "capacity");
     if (n < 0) typeError(`string-builder-new: negative capacity ${n}`);
-    return new StringBuilder(n);
+    return new StringBuilder(checkAlloc(n, "string-builder-new"));
   },
   "string-builder-push-byte!"(sb, b) {
     sbArg(sb, "append-byte!").pushByte(argInt(b, "append-byte!", "byte"));
