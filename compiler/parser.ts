@@ -601,7 +601,7 @@ class Parser {
         case "extend":
         case "namespace":
         case "letonce":
-          this.fail(`'${t.v}' is only allowed at top level`, t);
+          return this.fail(`'${t.v}' is only allowed at top level`, t);
         case "let":
           if (this.peek(1).k === "id" && this.peek(1).v === "dynamic" && this.peek(2).k === "id") {
             this.fail("'let dynamic' is only allowed at top level", t);
@@ -659,7 +659,7 @@ class Parser {
           return { k: "Call", fn: r.fn, args, loc };
         }
         if (r.k === "Var" || r.k === "Field" || r.k === "Fn") return { k: "Call", fn: r, args: [l], loc };
-        this.fail(`the right side of '${op.k}' must be a function call or a function name`, op);
+        return this.fail(`the right side of '${op.k}' must be a function call or a function name`, op);
       }
       default:
         return { k: "Binary", op: op.k as BinaryOp, l, r, loc };
@@ -835,7 +835,7 @@ class Parser {
       case "id":
         return this.parseWordExpr(t, noStruct);
       case "eof":
-        this.expected("an expression");
+        return this.expected("an expression");
       default:
         this.expected("an expression");
     }
@@ -989,9 +989,9 @@ class Parser {
         if (n.k === "id" && n.sp && !n.nl && !RESERVED.has(n.v)) return this.parseHandle();
         break;
       case "use":
-        this.fail("'use' must be a statement of its own", t);
+        return this.fail("'use' must be a statement of its own", t);
       case "_":
-        this.fail("'_' can only be used in patterns", t);
+        return this.fail("'_' can only be used in patterns", t);
       default:
         if (RESERVED.has(w)) this.expected("an expression", t);
     }
@@ -1185,12 +1185,12 @@ class Parser {
         this.next();
         return { k: "PLit", value: { k: "Int", v: t.v }, loc };
       case "float":
-        this.fail("float literals cannot be used as patterns", t);
+        return this.fail("float literals cannot be used as patterns", t);
       case "str":
         this.next();
         return { k: "PLit", value: { k: "Str", v: t.v }, loc };
       case "istr":
-        this.fail("an interpolated string cannot be used as a pattern", t);
+        return this.fail("an interpolated string cannot be used as a pattern", t);
       case "kw":
         this.next();
         return { k: "PLit", value: { k: "Keyword", v: t.v }, loc };
