@@ -26,6 +26,7 @@ export interface InterpHole {
 
 export interface Token {
   k: string;
+  // biome-ignore lint/suspicious/noExplicitAny: the payload depends on k (name, number, bigint, text); parser reads it per kind
   v: any;
   /** For "istr": the literal pieces (already unescaped) and the holes, in order. */
   parts: (string | InterpHole)[] | null;
@@ -116,7 +117,7 @@ export function lex(source: string, file: string, from = 0, to = source.length, 
     throw new BeagleSyntaxError(msg, file, atLine, at - atLineStart + 1);
   };
 
-  const push = (k: string, v: any, start: number, tLine: number, tCol: number): Token => {
+  const push = (k: string, v: Token["v"], start: number, tLine: number, tCol: number): Token => {
     const t: Token = {
       k,
       v,

@@ -68,6 +68,7 @@ const DARWIN_SYMBOLS = {
 const LINUX_PATHS = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
 const DARWIN_PATHS = ["/usr/lib/libSystem.B.dylib", "libSystem.B.dylib"];
 
+// biome-ignore lint/suspicious/noExplicitAny: the symbol tables are `as const` (readonly arg tuples), which FFIFunction does not accept
 function openFirst<T extends Record<string, any>>(paths: string[], symbols: T) {
   let last: unknown;
   for (const p of paths) {
@@ -82,6 +83,7 @@ function openFirst<T extends Record<string, any>>(paths: string[], symbols: T) {
 
 function load(): { libc: LibC; errnoPtr: Pointer } {
   if (PLATFORM === "darwin") {
+    // biome-ignore lint/suspicious/noExplicitAny: bun:ffi types each symbol from its declaration; LibC is the typed view we hand out
     const sym = openFirst(DARWIN_PATHS, DARWIN_SYMBOLS).symbols as any;
     const fcntl9 = sym.fcntl;
     const libc: LibC = {
@@ -91,6 +93,7 @@ function load(): { libc: LibC; errnoPtr: Pointer } {
     };
     return { libc, errnoPtr: sym.__error() };
   }
+  // biome-ignore lint/suspicious/noExplicitAny: bun:ffi types each symbol from its declaration; LibC is the typed view we hand out
   const sym = openFirst(LINUX_PATHS, LINUX_SYMBOLS).symbols as any;
   const libc: LibC = { ...sym, strerror: (n: number) => String(sym.strerror(n)) };
   return { libc, errnoPtr: sym.__errno_location() };

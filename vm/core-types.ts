@@ -43,7 +43,7 @@ function optional<T>(f: () => T): T | null {
 }
 
 /** Called by the VM once std.bg has been loaded. */
-export function bindCoreTypes(lookup: (name: string) => any): void {
+export function bindCoreTypes(lookup: (name: string) => Value): void {
   bound = {
     Result: asEnum(lookup("Result"), "Result"),
     Error: asEnum(lookup("Error"), "Error"),

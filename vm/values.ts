@@ -135,4 +135,5 @@ export class TypeDescriptor {
 }
 
 /** Generic value type used across the VM. Kept loose on purpose. */
+// biome-ignore lint/suspicious/noExplicitAny: the one deliberate any: a Beagle value is any JS value the VM may hold
 export type Value = any;
