@@ -130,7 +130,7 @@ describe("every builtin, called any way", () => {
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 4000) },
     );
-  });
+  }, 120_000);
 
   test("each builtin with every combination of up to three sample arguments", () => {
     const samples: Value[] = [
@@ -165,7 +165,7 @@ describe("every builtin, called any way", () => {
       }
     }
     expect([...problems.values()]).toEqual([]);
-  });
+  }, 120_000); // ~1.5 million calls: seconds, more on a loaded machine
 
   test("a call with the wrong number of arguments is an ArityError naming the builtin", () => {
     const atom = all.find((b) => b.name === "atom")!;
