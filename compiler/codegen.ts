@@ -235,6 +235,12 @@ export class CodeGen {
           t.fields.map((f) => f.mut),
         );
         const v = this.declareName(t.name);
+        const prev = v.value;
+        if (prev instanceof StructType && prev !== type && prev.enumType === null && prev.name === t.name) {
+          // a redefinition: instances made before migrate to this layout when next used
+          prev.successor = type;
+          carryImpls(prev, type);
+        }
         v.value = type;
         v.doc = t.doc;
         attachDoc(type, t.doc);
@@ -245,6 +251,16 @@ export class CodeGen {
         for (const variant of t.variants)
           e.addVariant(variant.name, variant.fields ? variant.fields.map((f) => f.name) : null);
         const v = this.declareName(t.name);
+        const prev = v.value;
+        if (prev instanceof EnumType && prev !== e && prev.name === t.name) {
+          // a redefinition: old values of a variant that still exists become that variant
+          prev.successor = e;
+          for (const [name, old] of prev.variants) {
+            const now = e.variants.get(name);
+            if (now) old.successor = now;
+          }
+          carryImpls(prev, e);
+        }
         v.value = e;
         v.doc = t.doc;
         attachDoc(e, t.doc);
@@ -330,6 +346,11 @@ export class CodeGen {
             byType.set(type, impl);
           }
           pm.impls.set(type, impl);
+          if (
+            (type instanceof StructType || type instanceof EnumType) &&
+            !type.extendedBy.some((x) => x.pm === pm && x.arg === arg)
+          )
+            type.extendedBy.push({ pm, arg });
         }
         break;
       }
@@ -1555,6 +1576,27 @@ export function patternNames(p: Pattern): string[] {
  * Names of `let mut` variables that a nested function or boundary body refers
  * to: those live in cells so that every closure shares one variable.
  */
+/**
+ * A redefined struct or enum: the protocol impls written for the old definition apply to
+ * the new one until it is extended again. The old type is left out of the impl tables (a
+ * stale instance migrates before it dispatches), so nothing keeps old definitions alive.
+ */
+function carryImpls(prev: StructType | EnumType, type: StructType | EnumType) {
+  for (const e of prev.extendedBy) {
+    const impl = e.pm.impls.get(prev);
+    if (impl === undefined) continue;
+    if (!e.pm.impls.has(type)) e.pm.impls.set(type, impl);
+    e.pm.impls.delete(prev);
+    if (e.arg) {
+      const byType = e.pm.paramImpls.get(e.arg);
+      if (byType && !byType.has(type)) byType.set(type, impl);
+      byType?.delete(prev);
+    }
+    if (!type.extendedBy.some((x) => x.pm === e.pm && x.arg === e.arg)) type.extendedBy.push(e);
+  }
+  prev.extendedBy = [];
+}
+
 function collectBoxed(body: Expr[], out: Set<string>) {
   const muts = new Set<string>();
   const inner = new Set<string>();

@@ -16,7 +16,7 @@
 // Int 2 and Float 2.0 are different keys, Float 0.0 and -0.0 are different
 // keys, and NaN is a key equal to itself — so that it agrees with
 // `hashValue` (equal keys always hash equally).
-import { BFloat, Struct, TypeDescriptor } from "./values.ts";
+import { BFloat, Struct, TypeDescriptor, migrate } from "./values.ts";
 import type { Value } from "./values.ts";
 import { PersistentVector } from "./collections/vector.ts";
 import { PersistentMap } from "./collections/map.ts";
@@ -72,7 +72,13 @@ function eq(a: Value, b: Value, strict: boolean): boolean {
       return false;
     }
     if (a instanceof Struct) {
-      if (!(b instanceof Struct) || a.type !== b.type) return false;
+      if (!(b instanceof Struct)) return false;
+      if (a.type !== b.type) {
+        if (a.type.successor === null && b.type.successor === null) return false;
+        migrate(a); // one was made before its struct was redefined
+        migrate(b);
+        if (a.type !== b.type) return false;
+      }
       const fa = a.f,
         fb = b.f;
       const n = fa.length;

@@ -2,6 +2,7 @@
 // spends its instruction budget. Beagle calls never recurse in JS: each call
 // pushes a Frame on the fiber's own stack, which is what makes deep recursion,
 // tail calls, continuations and preemptive green threads possible.
+import { migrate, testStaleType } from "./values.ts";
 import { NO_PROPERTY, builtinProperty } from "./builtins/properties.ts";
 import { type FnProto, type Label, Op } from "./bytecode.ts";
 import {
@@ -411,6 +412,7 @@ export function undefinedVar(v: Var): never {
 
 export function getField(obj: Value, name: string, proto: FnProto, at: number): Value {
   if (obj instanceof Struct) {
+    if (obj.type.successor !== null) migrate(obj); // made before its struct was redefined
     const slot = obj.type.slots.get(name);
     if (slot === undefined) runtimeError("FieldError", `Field '${name}' does not exist on ${obj.type.displayName}`);
     proto.fieldCacheType[at] = obj.type;
@@ -427,6 +429,7 @@ export function getField(obj: Value, name: string, proto: FnProto, at: number): 
 
 export function setField(obj: Value, name: string, value: Value, proto: FnProto, at: number) {
   if (obj instanceof Struct) {
+    if (obj.type.successor !== null) migrate(obj);
     const slot = obj.type.slots.get(name);
     if (slot === undefined) runtimeError("FieldError", `Field '${name}' does not exist on ${obj.type.displayName}`);
     if (!obj.type.mutable[slot])
@@ -1144,7 +1147,11 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
           case Op.TestType: {
             const t = consts[code[pc++]!];
             const v = regs[sp - 1];
-            regs[sp - 1] = v instanceof Struct && (v.type === t || v.type.enumType === t);
+            regs[sp - 1] =
+              v instanceof Struct &&
+              (v.type === t ||
+                v.type.enumType === t ||
+                ((v.type.successor !== null || (t as StructType).successor != null) && testStaleType(v, t)));
             break;
           }
           case Op.TestVec: {

@@ -27,7 +27,7 @@
 //
 // `repr(v)` is the escaping printer (the `repr` builtin): strings quoted with
 // \\ \" \n \r \t \0 escaped, at every depth.
-import { BFloat, EnumType, Keyword, Struct, StructType, TypeDescriptor } from "./values.ts";
+import { BFloat, EnumType, Keyword, Struct, StructType, TypeDescriptor, migrate } from "./values.ts";
 import type { Value } from "./values.ts";
 import { PersistentVector } from "./collections/vector.ts";
 import { PersistentMap } from "./collections/map.ts";
@@ -126,6 +126,7 @@ function raw(v: Value, depth: number, escape: boolean): string {
   if (v instanceof Keyword) return ":" + v.name;
   if (v instanceof BFloat) return formatFloat(v.v);
   if (v instanceof Struct) {
+    if (v.type.successor !== null) migrate(v);
     const t = v.type;
     const fields = t.fields;
     if (fields.length === 0) return t.displayName;

@@ -1,6 +1,6 @@
 // Built-in type descriptors and the type key used by protocol dispatch,
 // `type-of` and `instance-of`.
-import { BFloat, EnumType, Keyword, Struct, StructType, TypeDescriptor, type Value } from "./values.ts";
+import { BFloat, EnumType, Keyword, Struct, StructType, TypeDescriptor, migrate, type Value } from "./values.ts";
 import { Builtin, Closure, Continuation, Intrinsic, MultiFn, Protocol, ProtocolMethod } from "./objects.ts";
 import { PersistentVector } from "./collections/vector.ts";
 import { PersistentMap } from "./collections/map.ts";
@@ -40,7 +40,10 @@ export function typeKeyOf(v: Value): unknown {
       return T.Int;
   }
   if (v === null || v === undefined) return T.Null;
-  if (v instanceof Struct) return v.type.enumType ?? v.type;
+  if (v instanceof Struct) {
+    if (v.type.successor !== null) migrate(v); // made before its struct was redefined
+    return v.type.enumType ?? v.type;
+  }
   if (v instanceof PersistentVector) return T.PersistentVector;
   if (v instanceof PersistentMap) return T.PersistentMap;
   if (v instanceof PersistentSet) return T.PersistentSet;

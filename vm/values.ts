@@ -78,6 +78,11 @@ export class StructType {
   unit: Struct | null = null;
   /** per slot: a zero-argument closure computing the default, or null */
   defaults: (Value | null)[] = [];
+  /** set when the struct was redefined (through `eval`): the newer definition */
+  successor: StructType | null = null;
+  /** protocol methods implemented for this type (`extend`), carried over to a redefinition */
+  extendedBy: { pm: { impls: Map<unknown, Value>; paramImpls: Map<unknown, Map<unknown, Value>> }; arg: unknown }[] =
+    [];
   constructor(
     readonly ns: string,
     readonly name: string,
@@ -101,6 +106,10 @@ export class StructType {
 export class EnumType {
   readonly id = nextTypeId++;
   readonly variants = new Map<string, StructType>();
+  /** set when the enum was redefined (through `eval`): the newer definition */
+  successor: EnumType | null = null;
+  /** protocol methods implemented for this enum (`extend`), carried over to a redefinition */
+  extendedBy: StructType["extendedBy"] = [];
   constructor(
     readonly ns: string,
     readonly name: string,
@@ -122,6 +131,54 @@ export class Struct {
     public type: StructType,
     readonly f: Value[],
   ) {}
+}
+
+// ---------------------------------------------------------------- struct redefinition
+//
+// Redefining a struct makes a new StructType and links the old one to it (`successor`).
+// The variable names the newest; an instance made before keeps its own type and layout,
+// which stay consistent (so field caches keyed by type remain right), until something asks
+// about its identity or a field its layout lacks: then `migrate` moves it, in place, to the
+// newest layout (fields by name; added fields take their default or null, removed ones go).
+
+let fieldDefault: (thunk: Value) => Value = () => null;
+/** How a field default (a zero-argument closure) is evaluated; installed by the VM. */
+export function setFieldDefaultEvaluator(f: (thunk: Value) => Value) {
+  fieldDefault = f;
+}
+
+/** The newest definition of a struct type. */
+export function newestType(t: StructType): StructType {
+  while (t.successor !== null) t = t.successor;
+  return t;
+}
+
+/** Move an instance of a redefined struct to the newest layout (no-op otherwise). */
+export function migrate(s: Struct): void {
+  const old = s.type;
+  if (old.successor === null) return;
+  const t = newestType(old);
+  const nf: Value[] = new Array(t.fields.length);
+  for (let i = 0; i < t.fields.length; i++) {
+    const at = old.slots.get(t.fields[i]!);
+    const d = t.defaults[i];
+    nf[i] = at !== undefined ? s.f[at] : d ? fieldDefault(d) : null;
+  }
+  s.type = t;
+  (s as { f: Value[] }).f = nf;
+}
+
+/** TestType for a struct made before its type was redefined: migrate it, then compare. */
+export function testStaleType(v: Struct, t: unknown): boolean {
+  migrate(v);
+  // a pattern compiled against an older definition matches instances of the newest one
+  let want: unknown = t instanceof StructType ? newestType(t) : t;
+  if (want instanceof EnumType) {
+    let e: EnumType = want;
+    while (e.successor !== null) e = e.successor;
+    want = e;
+  }
+  return v.type === want || v.type.enumType === want;
 }
 
 // ---------------------------------------------------------------- misc runtime objects

@@ -2,7 +2,7 @@
 // reflection, apply, threads, eval. The standard library's other TypeScript
 // builtins live in vm/builtins/.
 import { Closure, type Fiber, FiberState, INTRINSIC_DONE } from "./objects.ts";
-import { EnumType, StructType, TypeDescriptor, type Value } from "./values.ts";
+import { EnumType, StructType, TypeDescriptor, setFieldDefaultEvaluator, type Value } from "./values.ts";
 import { formatValue, rawRepr } from "./print.ts";
 import { equal } from "./equal.ts";
 import { PersistentVector } from "./collections/vector.ts";
@@ -120,4 +120,6 @@ export function installVmBuiltins(vm: VM, loader: Loader) {
     t instanceof ThreadHandle ? (t.fiber.state === FiberState.Done ? "done" : "running") : null,
   );
   installReflect(vm, loader);
+  // defaults of fields a redefinition added, for instances made before it
+  setFieldDefaultEvaluator((thunk) => vm.callSync(thunk, []));
 }

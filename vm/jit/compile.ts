@@ -10,7 +10,7 @@
 // code never needs to capture a continuation, park or unwind to a handler.
 import { FnProto, Op, OP_NAMES, operandCount } from "../bytecode.ts";
 import { Builtin, Cell, Closure } from "../objects.ts";
-import { BFloat, Struct, StructType } from "../values.ts";
+import { BFloat, Struct, StructType, testStaleType } from "../values.ts";
 import { PersistentVector } from "../collections/vector.ts";
 import { PersistentMap } from "../collections/map.ts";
 import { PersistentSet } from "../collections/set.ts";
@@ -553,7 +553,9 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
         break;
       }
       case Op.TestType:
-        out.push(`t = ${top}; ${top} = t instanceof Struct && (t.type === ${K(a1)} || t.type.enumType === ${K(a1)});`);
+        out.push(
+          `t = ${top}; ${top} = t instanceof Struct && (t.type === ${K(a1)} || t.type.enumType === ${K(a1)} || ((t.type.successor !== null || ${K(a1)}.successor != null) && testStaleType(t, ${K(a1)})));`,
+        );
         break;
       case Op.TestVec: {
         const rest = code[pc + 2]!;
@@ -658,6 +660,7 @@ ${out.join("\n")}
     formatsItself,
     getField,
     setField,
+    testStaleType,
     undefinedVar,
     bitwise,
     equal,
