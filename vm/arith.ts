@@ -157,14 +157,12 @@ export function bitwise(op: "&" | "|" | "^" | "<<" | ">>" | ">>>", a: Value, b: 
       }
     }
   }
-  if (op === ">>>") {
-    // upstream truncates the left operand to 32 bits, then shifts logically (JS semantics)
-    const x = Number(BigInt.asIntN(32, toBig(a, op)));
-    return x >>> Number(toBig(b, op) & 31n);
-  }
   const x = toBig(a, op);
   const y = toBig(b, op);
   switch (op) {
+    case ">>>":
+      // upstream truncates the left operand to 32 bits, then shifts logically (JS semantics)
+      return Number(BigInt.asIntN(32, x)) >>> Number(y & 31n);
     case "&":
       return normInt(x & y);
     case "|":

@@ -50,7 +50,7 @@ function eq(a: Value, b: Value, strict: boolean): boolean {
       case "number":
         if (typeof b === "number") {
           // a !== b here; only NaN-vs-NaN can still be the same key.
-          return strict && a !== a && b !== b;
+          return strict && Number.isNaN(a) && Number.isNaN(b);
         }
         if (b instanceof BFloat) return strict ? isRawFloat(a) && Object.is(a, b.v) : a === b.v;
         return false; // bigint Ints are never in the safe range; other kinds differ

@@ -823,20 +823,20 @@ export function installNet(vm: VM): void {
   def("tcp-listen-reuse-port", (_loop, host, port, backlog) => tcpListen(host, port, backlog, true));
   def("tcp-close", (_loop, id) => {
     const c = anyConn(id);
-    if (!c || c.kind !== "tcp") return -1;
+    if (c?.kind !== "tcp") return -1;
     closeConn(c);
     return 1;
   });
   def("tcp-close-listener", (_loop, id) => {
     const c = anyConn(id);
-    if (!c || c.kind !== "listener") return -1;
+    if (c?.kind !== "listener") return -1;
     closeConn(c);
     return 1;
   });
   // shutdown(2): how = "read" | "write" | "both"; 1, or -errno
   def("tcp-shutdown", (_loop, id, how) => {
     const c = anyConn(id);
-    if (!c || c.kind !== "tcp") return -EBADF;
+    if (c?.kind !== "tcp") return -EBADF;
     const h = how === "read" ? NET.SHUT_RD : how === "both" ? NET.SHUT_RDWR : NET.SHUT_WR;
     const r = shutdownFd(c.fd, h);
     return r < 0 ? r : 1;
@@ -893,7 +893,7 @@ export function installNet(vm: VM): void {
   });
   def("udp-close", (_loop, id) => {
     const c = anyConn(id);
-    if (!c || c.kind !== "udp") return -1;
+    if (c?.kind !== "udp") return -1;
     closeConn(c);
     return 1;
   });

@@ -56,7 +56,7 @@ function expandExponent(s: string): string {
  * `-infinity`, `-0.0`.
  */
 export function formatFloat(x: number): string {
-  if (x !== x) return "NaN";
+  if (Number.isNaN(x)) return "NaN";
   if (x === Infinity) return "infinity";
   if (x === -Infinity) return "-infinity";
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
@@ -102,15 +102,15 @@ function typeValueName(v: StructType | EnumType): string {
 }
 
 /**
- * Upstream's Rust printer. `escape`: repr mode (every string escaped and quoted).
+ * Upstream's Rust printer. `escapeAll`: repr mode (every string escaped and quoted).
  */
-function raw(v: Value, depth: number, escape: boolean): string {
+function raw(v: Value, depth: number, escapeAll: boolean): string {
   if (depth > MAX_DEPTH) return "...";
   switch (typeof v) {
     case "number":
       return formatNumber(v);
     case "string":
-      return escape ? escapeString(v) : depth > 0 ? '"' + v + '"' : v;
+      return escapeAll ? escapeString(v) : depth > 0 ? '"' + v + '"' : v;
     case "boolean":
       return v ? "true" : "false";
     case "bigint":
@@ -133,7 +133,7 @@ function raw(v: Value, depth: number, escape: boolean): string {
     let s = t.displayName + " { ";
     for (let i = 0; i < fields.length; i++) {
       if (i > 0) s += ", ";
-      s += fields[i] + ": " + raw(v.f[i], depth + 2, escape);
+      s += fields[i] + ": " + raw(v.f[i], depth + 2, escapeAll);
     }
     return s + " }";
   }
@@ -143,7 +143,7 @@ function raw(v: Value, depth: number, escape: boolean): string {
     v.forEach((e) => {
       if (!first) s += ", ";
       first = false;
-      s += raw(e, depth + 1, escape);
+      s += raw(e, depth + 1, escapeAll);
     });
     return s + "]";
   }
@@ -153,7 +153,7 @@ function raw(v: Value, depth: number, escape: boolean): string {
     v.forEach((val, key) => {
       if (!first) s += ", ";
       first = false;
-      s += raw(key, depth + 1, escape) + " " + raw(val, depth + 1, escape);
+      s += raw(key, depth + 1, escapeAll) + " " + raw(val, depth + 1, escapeAll);
     });
     return s + "}";
   }
@@ -163,7 +163,7 @@ function raw(v: Value, depth: number, escape: boolean): string {
     v.forEach((e) => {
       if (!first) s += ", ";
       first = false;
-      s += raw(e, depth + 1, escape);
+      s += raw(e, depth + 1, escapeAll);
     });
     return s + "}";
   }
@@ -172,7 +172,7 @@ function raw(v: Value, depth: number, escape: boolean): string {
     let s = "[ ";
     for (let i = 0; i < v.length; i++) {
       if (i > 0) s += ", ";
-      s += raw(v[i], depth + 1, escape);
+      s += raw(v[i], depth + 1, escapeAll);
     }
     return s + " ]";
   }

@@ -38,6 +38,8 @@ export function typeKeyOf(v: Value): unknown {
       return T.Bool;
     case "bigint":
       return T.Int;
+    default:
+      break; // objects, functions, undefined and symbols: below
   }
   if (v === null || v === undefined) return T.Null;
   if (v instanceof Struct) {

@@ -736,7 +736,7 @@ function checkMs(ms: Value, what = "sleep"): number {
   const d = typeof ms === "bigint" ? Number(ms) : ms instanceof BFloat ? ms.v : ms;
   if (typeof d !== "number" || !Number.isFinite(d))
     typeError(`${what} expects a finite number of milliseconds, got ${describeType(ms)}`);
-  return d < 0 ? 0 : d;
+  return Math.max(d, 0);
 }
 
 function describeType(v: Value): string {

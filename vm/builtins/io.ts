@@ -154,7 +154,7 @@ export const builtins: Record<string, Builtin> = {
 
   "__io-read"(hv, n) {
     const h = get(hv);
-    if (!h || !h.readable) return ioErr("Read error: handle is not open for reading");
+    if (!h?.readable) return ioErr("Read error: handle is not open for reading");
     const want = argInt(n, "read");
     try {
       while (h.buf.length < want && fill(h));
@@ -167,7 +167,7 @@ export const builtins: Record<string, Builtin> = {
 
   "__io-read-line"(hv) {
     const h = get(hv);
-    if (!h || !h.readable) return ioErr("Read error: handle is not open for reading");
+    if (!h?.readable) return ioErr("Read error: handle is not open for reading");
     try {
       let nl = h.buf.indexOf(10);
       while (nl < 0 && fill(h)) nl = h.buf.indexOf(10);
@@ -181,7 +181,7 @@ export const builtins: Record<string, Builtin> = {
 
   "__io-read-char"(hv) {
     const h = get(hv);
-    if (!h || !h.readable) return ioErr("EOF or error");
+    if (!h?.readable) return ioErr("EOF or error");
     try {
       if (h.buf.length === 0 && !fill(h)) return ioErr("EOF or error");
       return ok(consume(h, 1)[0]!);
@@ -192,7 +192,7 @@ export const builtins: Record<string, Builtin> = {
 
   "__io-write"(hv, s) {
     const h = get(hv);
-    if (!h || !h.writable) return ioErr("Write error: handle is not open for writing");
+    if (!h?.writable) return ioErr("Write error: handle is not open for writing");
     const bytes = Buffer.from(argStr(s, "write"), "utf8");
     let off = 0;
     while (off < bytes.length) {
