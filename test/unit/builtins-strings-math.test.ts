@@ -2,10 +2,8 @@
 // Int/Float result types and the error kinds raised for bad arguments.
 import { describe, expect, test } from "bun:test";
 import { BFloat, Keyword, isFloat, isInt } from "../../vm/values.ts";
-import type { PersistentVector } from "../../vm/collections/vector.ts";
 import { B, errKind, errMessage } from "./builtins-helpers.ts";
 
-const arr = (v: unknown) => (v as PersistentVector).toArray();
 const fl = (v: unknown) => (v instanceof BFloat ? v.v : (v as number));
 
 describe("strings", () => {

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { lex, type Token } from "../../compiler/lexer.ts";
+import { type InterpHole, lex, type Token } from "../../compiler/lexer.ts";
 import { BeagleSyntaxError, formatDiagnostic } from "../../compiler/diagnostics.ts";
 
 const toks = (src: string): Token[] => lex(src, "t.bg").tokens.filter((t) => t.k !== "eof");
 const kinds = (src: string): string[] => toks(src).map((t) => t.k);
-const vals = (src: string): any[] => toks(src).map((t) => t.v);
+const vals = (src: string): Token["v"][] => toks(src).map((t) => t.v);
 const one = (src: string): Token => {
   const ts = toks(src);
   expect(ts.length).toBe(1);
@@ -129,6 +129,7 @@ describe("numbers", () => {
     expect(one("0O17").v).toBe(15);
     expect(one("0b1010").v).toBe(10);
     expect(one("0B11").v).toBe(3);
+    // biome-ignore lint/suspicious/noApproximativeNumericConstant: the literal as written in the source, not pi
     expect(one("3.14159")).toMatchObject({ k: "float", v: 3.14159 });
     expect(one("1.0")).toMatchObject({ k: "float", v: 1 });
   });
@@ -189,15 +190,15 @@ describe("strings", () => {
     expect(t.parts![0]).toBe("a ");
     expect(t.parts![2]).toBe(" b ");
     const src = '"a ${x + 1} b ${f("}")}"';
-    const h = t.parts![1] as any;
+    const h = t.parts![1] as InterpHole;
     expect(src.slice(h.start, h.end)).toBe("x + 1");
-    const h2 = t.parts![3] as any;
+    const h2 = t.parts![3] as InterpHole;
     expect(src.slice(h2.start, h2.end)).toBe('f("}")');
   });
   test("nested braces and strings inside a hole", () => {
     const src = '"${ {:a "x${1}"} }"';
     const t = one(src);
-    const h = t.parts![0] as any;
+    const h = t.parts![0] as InterpHole;
     expect(src.slice(h.start, h.end)).toBe(' {:a "x${1}"} ');
   });
   test("errors", () => {
