@@ -14,6 +14,12 @@ const body = (src: string): Expr[] => {
 };
 const expr = (src: string, aliases: string[] = []): Expr => parseExpression(src, "t.bg", { aliases });
 
+/** Narrow an AST node to kind `k`, failing the test when it is another kind. */
+function kind<N extends { k: string }, K extends N["k"]>(n: N | string | undefined, k: K): Extract<N, { k: K }> {
+  expect(typeof n === "object" ? n.k : n).toBe(k);
+  return n as Extract<N, { k: K }>;
+}
+
 /** A compact S-expression rendering for structural assertions. */
 function show(e: Expr | Pattern | null): string {
   if (e === null) return "nil";
@@ -33,9 +39,10 @@ function show(e: Expr | Pattern | null): string {
           return String(v.v);
         case "Null":
           return "null";
+        default:
+          return v satisfies never;
       }
     }
-    // eslint-disable-next-line no-fallthrough
     case "Var":
       return e.name.ns ? `${e.name.ns}/${e.name.name}` : e.name.name;
     case "Interp":
@@ -113,7 +120,7 @@ function show(e: Expr | Pattern | null): string {
     case "PVec":
       return `[${[...e.items.map(show), ...(e.rest ? ["..." + show(e.rest)] : [])].join(" ")}]`;
     case "PMap":
-      return `{${e.entries.map((en) => `${en.key.k === "Str" ? JSON.stringify(en.key.v) : ":" + (en.key as any).v} ${show(en.pat)}`).join(", ")}}`;
+      return `{${e.entries.map((en) => `${en.key.k === "Str" ? JSON.stringify(en.key.v) : en.key.k === "Keyword" ? ":" + en.key.v : en.key.k} ${show(en.pat)}`).join(", ")}}`;
     case "PStruct":
       return `${e.ns ? e.ns + "/" : ""}${e.path.join(".")}${e.fields === null ? "" : `{${e.fields.map((f) => `${f.name}:${show(f.pat)}`).join(" ")}}`}`;
   }
@@ -154,10 +161,10 @@ describe("literals", () => {
     expect(s('"${ "nested ${y}" }"')).toBe('(str (str "nested " y))');
   });
   test("interpolation locations point into the string", () => {
-    const e = expr('"ab ${x}"') as any;
-    expect(e.parts[1].loc).toEqual({ line: 1, col: 7 });
-    const e2 = expr('"line1\n  ${ foo }"') as any;
-    expect(e2.parts[1].loc).toEqual({ line: 2, col: 6 });
+    const e = kind(expr('"ab ${x}"'), "Interp");
+    expect(kind(e.parts[1], "Var").loc).toEqual({ line: 1, col: 7 });
+    const e2 = kind(expr('"line1\n  ${ foo }"'), "Interp");
+    expect(kind(e2.parts[1], "Var").loc).toEqual({ line: 2, col: 6 });
   });
   test("vectors, sets, maps", () => {
     expect(s("[1, 2, 3]")).toBe("[1 2 3]");
@@ -253,13 +260,13 @@ describe("division vs qualified names", () => {
   });
   test("use declares aliases for later names, also inside functions", () => {
     const p = prog("use beagle.async as async\nlet x = async/spawn(f)\nlet y = other/n");
-    expect(show((p.body[1] as any).value)).toBe("(async/spawn f)");
-    expect(show((p.body[2] as any).value)).toBe("(/ other n)");
+    expect(show(kind(p.body[1], "TopLet").value)).toBe("(async/spawn f)");
+    expect(show(kind(p.body[2], "TopLet").value)).toBe("(/ other n)");
     const p2 = prog("fn f() {\n  use beagle.async as a\n  a/x\n}\nlet z = a/y");
     expect(p2.body.map((t) => t.k)).toEqual(["Use", "FnDecl", "TopLet"]);
     expect(p2.body[0]).toMatchObject({ k: "Use", ns: "beagle.async", alias: "a", loc: { line: 2, col: 3 } });
-    expect(show((p2.body[1] as any).fn.arities[0].body[0])).toBe("a/x");
-    expect(show((p2.body[2] as any).value)).toBe("a/y");
+    expect(show(kind(p2.body[1], "FnDecl").fn.arities[0]!.body[0]!)).toBe("a/x");
+    expect(show(kind(p2.body[2], "TopLet").value)).toBe("a/y");
   });
   test("qualified enum variants and struct literals", () => {
     expect(s("ffi/Type.U8", ["ffi"])).toBe("(. ffi/Type U8)");
@@ -387,8 +394,8 @@ describe("bindings", () => {
     );
     expect(t.map((x) => x.k)).toEqual(["TopLet", "LetOnce", "LetDynamic", "LetDynamic", "TopLet"]);
     expect(t[1]).toMatchObject({ name: "cache" });
-    expect(show((t[2] as any).value)).toBe("(new Stdout)");
-    expect((t[3] as any).value).toBeNull();
+    expect(show(kind(t[2], "LetDynamic").value)).toBe("(new Stdout)");
+    expect(kind(t[3], "LetDynamic").value).toBeNull();
     expect(syntaxError("let mut x = 1").message).toContain("not allowed at top level");
     expect(syntaxError("fn f() { let dynamic x = 1 }").message).toContain("top level");
   });
@@ -548,19 +555,19 @@ describe("declarations", () => {
       proto: { ns: null, name: "Axis" },
       protoArg: null,
     });
-    expect((t[0] as any).methods.map((m: any) => [m.name, m.doc])).toEqual([
+    expect(kind(t[0], "Extend").methods.map((m) => [m.name, m.doc])).toEqual([
       ["get-x", "X."],
       ["get-y", null],
     ]);
     expect(t[1]).toMatchObject({ proto: { ns: "effect", name: "Handler" }, protoArg: { ns: null, name: "Log" } });
     expect(t[2]).toMatchObject({ type: { ns: "m", name: "T" }, proto: { ns: "m", name: "P" } });
-    expect((t[2] as any).methods[0].multi).toBe(true);
+    expect(kind(t[2], "Extend").methods[0]!.multi).toBe(true);
   });
   test("test blocks and top-level expressions", () => {
     const t = tops('test "addition" {\n  assert-eq!(add(1, 2), 3)\n}\nprintln(x)\nfn(x) { x }(1)\ntest(1)');
     expect(t.map((x) => x.k)).toEqual(["Test", "ExprStmt", "ExprStmt", "ExprStmt"]);
     expect(t[0]).toMatchObject({ name: "addition" });
-    expect(show((t[2] as any).e)).toBe("((fn (x) {x}) 1)");
+    expect(show(kind(t[2], "ExprStmt").e)).toBe("((fn (x) {x}) 1)");
   });
   test("declarations are top-level only", () => {
     expect(syntaxError("fn f() { struct S {} }").message).toContain("only allowed at top level");
@@ -583,20 +590,22 @@ describe("locations", () => {
     expect(f.loc).toEqual({ line: 3, col: 1 });
     if (f.k !== "FnDecl") throw new Error();
     expect(f.fn.arities[0]!.loc).toEqual({ line: 3, col: 8 });
-    const [let_, if_] = f.fn.arities[0]!.body as any[];
+    const [b0, b1] = f.fn.arities[0]!.body;
+    const let_ = kind(b0, "Let");
+    const if_ = kind(b1, "If");
     expect(let_.loc).toEqual({ line: 4, col: 3 });
     expect(let_.pat.loc).toEqual({ line: 4, col: 7 });
-    const plus = let_.value;
+    const plus = kind(let_.value, "Binary");
     expect(plus.loc).toEqual({ line: 4, col: 11 });
     expect(plus.r.loc).toEqual({ line: 4, col: 15 }); // Index starts at f
-    expect(plus.r.index.loc).toEqual({ line: 4, col: 22 });
+    expect(kind(plus.r, "Index").index.loc).toEqual({ line: 4, col: 22 });
     expect(if_.loc).toEqual({ line: 5, col: 3 });
-    expect(if_.then[0].loc).toEqual({ line: 5, col: 10 });
-    expect(if_.then[0].e.loc).toEqual({ line: 5, col: 11 });
-    expect(if_.else[0].loc).toEqual({ line: 5, col: 22 });
+    expect(if_.then[0]!.loc).toEqual({ line: 5, col: 10 });
+    expect(kind(if_.then[0], "Neg").e.loc).toEqual({ line: 5, col: 11 });
+    expect(if_.else![0]!.loc).toEqual({ line: 5, col: 22 });
   });
   test("division segments inside one name get their own columns", () => {
-    const e = expr("  total/count") as any;
+    const e = kind(expr("  total/count"), "Binary");
     expect(e.loc).toEqual({ line: 1, col: 3 });
     expect(e.r.loc).toEqual({ line: 1, col: 9 });
   });
