@@ -8,7 +8,7 @@ import {
   Closure,
   Fiber,
   FiberState,
-  Frame,
+  type Frame,
   Intrinsic,
   Namespace,
   type ProtocolMethod,
@@ -218,7 +218,7 @@ export class VM {
       if (this.parkedCount === 0) return beforeBlocking();
       this.flush();
       beforeBlocking();
-      if (!this.idleHook || !this.idleHook()) return;
+      if (!this.idleHook?.()) return;
     }
   }
 
