@@ -142,10 +142,11 @@ export class VM {
   /** Convert whatever a builtin or op threw into the Beagle value to throw. */
   errorToValue(e: unknown, frame: Frame | undefined, pc: number): Value {
     if (e instanceof BeagleThrow) return e.value;
-    // The failing line, the one the uncaught-error report's caret points at (upstream gives the
-    // function header's line, which disagrees with its own report).
+    // As upstream prints it: the function and the line of its header (top-level code: the
+    // failing line). Programs print caught errors, so this must match upstream's text; the
+    // uncaught-error report's caret and stack show the failing line itself.
     const where = frame
-      ? `${frame.closure.proto.qualifiedName} (${frame.closure.proto.file}:${frame.closure.proto.lines[pc] || frame.closure.proto.line})`
+      ? `${frame.closure.proto.qualifiedName} (${frame.closure.proto.file}:${frame.closure.proto.line || frame.closure.proto.lines[pc]})`
       : "unknown";
     if (e instanceof BeagleRuntimeError) return this.systemError(e.kind, e.message, where);
     // eval (or a `use` it triggers) failed to compile: catchable like any runtime error

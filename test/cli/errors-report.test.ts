@@ -69,7 +69,7 @@ describe("one report with the Beagle stack", () => {
     noJsTrace(r.err);
   });
 
-  test("the error value's location names the line the caret is on", () => {
+  test("the error value's location is upstream's (function and header line); the caret shows the failing line", () => {
     const r = run(
       "loc.bg",
       [
@@ -85,7 +85,7 @@ describe("one report with the Beagle stack", () => {
         "",
       ].join("\n"),
     );
-    expect(r.out).toBe("main/f (loc.bg:3)\n");
+    expect(r.out).toBe("main/f (loc.bg:1)\n");
     expect(r.err.split("\n")[0]).toBe("loc.bg:3:5: RuntimeError: Division by zero");
   });
 

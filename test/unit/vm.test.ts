@@ -152,7 +152,7 @@ describe("errors", () => {
     const r = run(`fn main() {\n    let x = 1\n    x.field\n}`);
     expect(r.fiber.state).toBe(FiberState.Done);
     expect(formatValue(r.fiber.error as Value, 0)).toBe(
-      `SystemError.TypeError { message: "Cannot access property 'field' on Int", location: "main/main (vm.bg:3)" }`,
+      `SystemError.TypeError { message: "Cannot access property 'field' on Int", location: "main/main (vm.bg:1)" }`,
     );
     const site = r.fiber.errorAt!;
     expect(site.proto.name).toBe("main");
