@@ -14,9 +14,15 @@
 //
 // Before timing, every program's three outputs are compared: a mismatch is
 // reported and that program's ratios are marked.
+//
+// With a mirror of upstream Beagle at hand (UPSTREAM_REPO, default ../.mirror/
+// jimmyhmiller+beagle/repo beside the checkout), upstream's own benchmark programs
+// (benchmarks/benchmarksgame/*.bg) are read from it into a temp dir, never
+// committed, and timed unchanged under our Beagle in the same rounds: code we
+// did not write, against the same CPython figures.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, platform, arch } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, platform, arch, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -97,6 +103,28 @@ function median(xs: number[]): number {
 }
 
 const programs = ALL.filter((p) => !ONLY || ONLY.includes(p.name));
+
+// upstream's programs, extracted from the mirror for this run only
+const UPSTREAM_REPO = process.env.UPSTREAM_REPO ?? join(ROOT, "..", ".mirror", "jimmyhmiller+beagle", "repo");
+const upstreamDir = existsSync(UPSTREAM_REPO) ? mkdtempSync(join(tmpdir(), "beagle-upstream-bench-")) : null;
+const upstreamFile = new Map<string, string>();
+if (upstreamDir) {
+  for (const p of programs) {
+    const path = `benchmarks/benchmarksgame/${p.name.replace(/-/g, "_")}.bg`;
+    const r = Bun.spawnSync(["git", `--git-dir=${UPSTREAM_REPO}`, "show", `HEAD:${path}`], { stdout: "pipe" });
+    if (r.exitCode !== 0) continue;
+    const file = join(upstreamDir, `${p.name.replace(/-/g, "_")}.bg`);
+    writeFileSync(file, r.stdout);
+    upstreamFile.set(p.name, file);
+  }
+  process.on("exit", () => rmSync(upstreamDir, { recursive: true, force: true }));
+}
+const upstreamArgv = (p: Program, size: number) => [
+  BUN,
+  join(ROOT, "beagle.ts"),
+  upstreamFile.get(p.name)!,
+  String(size),
+];
 const times = new Map<string, number[]>();
 const cpuTimes = new Map<string, number[]>();
 const problems = new Map<string, string>();
@@ -112,6 +140,13 @@ for (const p of programs) {
     if (r.ok && r.out !== ref) problems.set(p.name, `${l} output differs from CPython's`);
   }
   console.log(`${p.name} ${size}: ${problems.get(p.name) ?? "outputs agree"}`);
+  if (upstreamFile.has(p.name)) {
+    const r = runOnce(upstreamArgv(p, size));
+    if (!r.ok) {
+      console.log(`  upstream's ${p.name} failed under our Beagle: ${r.err}`);
+      upstreamFile.delete(p.name);
+    }
+  }
 }
 
 // 2. timing, interleaved round by round
@@ -126,6 +161,12 @@ for (let round = 0; round < RUNS; round++) {
       times.get(k)!.push(r.ms);
       if (!cpuTimes.has(k)) cpuTimes.set(k, []);
       cpuTimes.get(k)!.push(r.cpu);
+    }
+    if (upstreamFile.has(p.name)) {
+      const r = runOnce(upstreamArgv(p, size));
+      const k = `${p.name}/upstream`;
+      if (!times.has(k)) times.set(k, []);
+      times.get(k)!.push(r.ok ? r.ms : Number.NaN);
     }
   }
   process.stderr.write(`round ${round + 1}/${RUNS} done\n`);
@@ -167,9 +208,28 @@ const header =
   `(fresh process each, start-up included, rounds interleaved), on ${machine}; ` +
   `Bun ${Bun.version}, ${pyVersion}. A ratio above 1× means Beagle is slower.`;
 const notes = [...problems].map(([n, m]) => `\n⚠ ${n}: ${m}`).join("");
+function renderUpstream(): string {
+  const rows = programs.filter((p) => upstreamFile.has(p.name));
+  if (rows.length === 0) return "";
+  const lines = [
+    "Upstream's own programs (benchmarks/benchmarksgame/, read from a mirror, unchanged) under our Beagle, wall time, median (s):",
+    "",
+    "| program | size | upstream's program (s) | CPython (s) | upstream's program / CPython |",
+    "|---|---:|---:|---:|---:|",
+  ];
+  for (const p of rows) {
+    const u = median(times.get(`${p.name}/upstream`)!);
+    const c = median(times.get(key(p, "cpython"))!);
+    lines.push(
+      `| ${p.name} | ${(QUICK ? p.quick : p.size).toLocaleString("en-US")} | ${fmt(u)} | ${fmt(c)} | ${ratio(u / c)} |`,
+    );
+  }
+  return `\n${lines.join("\n")}\n`;
+}
+
 const table =
   `${header}\n\nWall time, median (s):\n\n${renderTable(times, "(s)")}\n\n` +
-  `CPU time of the process (user + system, includes JIT compiler and GC threads), median (s):\n\n${renderTable(cpuTimes, "CPU (s)")}\n${notes}`;
+  `CPU time of the process (user + system, includes JIT compiler and GC threads), median (s):\n\n${renderTable(cpuTimes, "CPU (s)")}\n${renderUpstream()}${notes}`;
 console.log("\n" + table);
 
 if (WRITE) {
