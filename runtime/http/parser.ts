@@ -91,6 +91,8 @@ export class MessageParser {
     readonly limits: HttpLimits = DEFAULT_LIMITS,
     /** response parsing: the request method this answers (HEAD has no body) */
     public requestMethod = "GET",
+    /** how head bytes become text (default: one char per byte; beagle.http passes its byte-exact decoding) */
+    private readonly decode: (bytes: Uint8Array) => string = (b) => latin1.decode(b),
   ) {}
 
   /** bytes received but not yet consumed by a returned message */
@@ -257,7 +259,12 @@ export class MessageParser {
   }
 
   private parseHead(bytes: Uint8Array): HttpHead {
-    const lines = splitLines(bytes);
+    // one decode of the whole head, then line splitting on the string (CR, LF are ASCII)
+    const lines = this.decode(bytes).split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      if (l.charCodeAt(l.length - 1) === CR) lines[i] = l.slice(0, -1);
+    }
     const first = lines[0] ?? "";
     const startLine = this.kind === "request" ? parseRequestLine(first) : parseStatusLine(first);
     const headers: [string, string][] = [];
@@ -370,19 +377,6 @@ function concat(parts: Uint8Array[], len: number): Uint8Array {
   return out;
 }
 
-function splitLines(bytes: Uint8Array): string[] {
-  const out: string[] = [];
-  let from = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] !== LF) continue;
-    const to = i > from && bytes[i - 1] === CR ? i - 1 : i;
-    out.push(latin1.decode(bytes.subarray(from, to)));
-    from = i + 1;
-  }
-  if (from < bytes.length) out.push(latin1.decode(bytes.subarray(from)));
-  return out;
-}
-
 /** Any byte <= 0x20 or DEL: never valid inside a request target. */
 export function hasControlOrSpace(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -438,7 +432,11 @@ function checkHeaderLine(line: string): [string, string] {
   if (colon <= 0) throw new Fail(400, "malformed header line");
   const name = line.slice(0, colon);
   if (!isToken(name)) throw new Fail(400, "malformed header name");
-  const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+  let a = colon + 1;
+  let b = line.length;
+  while (a < b && (line.charCodeAt(a) === 32 || line.charCodeAt(a) === 9)) a++;
+  while (b > a && (line.charCodeAt(b - 1) === 32 || line.charCodeAt(b - 1) === 9)) b--;
+  const value = line.slice(a, b);
   if (hasControl(value)) throw new Fail(400, "control character in header value");
   return [name.toLowerCase(), value];
 }

@@ -7,6 +7,10 @@ import { hasControl, hasControlOrSpace, isToken } from "./parser.ts";
 
 const encoder = new TextEncoder();
 
+/** How head text becomes bytes: UTF-8 by default; beagle.http passes its byte-exact encoding. */
+export type Encode = (text: string) => Uint8Array;
+const utf8: Encode = (t) => encoder.encode(t);
+
 function checkHeader(name: string, value: string): void {
   if (!isToken(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
   if (hasControl(value)) throw new Error(`invalid character in header ${name}`);
@@ -21,8 +25,8 @@ function head(startLine: string, headers: HeaderList, extra: string): string {
   return s + extra + "\r\n";
 }
 
-function withBody(headText: string, body: Uint8Array): Uint8Array {
-  const h = encoder.encode(headText);
+function withBody(headText: string, body: Uint8Array, encode: Encode): Uint8Array {
+  const h = encode(headText);
   if (body.length === 0) return h;
   const out = new Uint8Array(h.length + body.length);
   out.set(h);
@@ -46,6 +50,7 @@ export function serializeResponse(
   headers: HeaderList,
   body: Uint8Array,
   opts: { keepAlive: boolean; headRequest?: boolean },
+  encode: Encode = utf8,
 ): Uint8Array {
   if (!Number.isInteger(status) || status < 100 || status > 999) throw new Error(`invalid status ${status}`);
   if (hasControl(reason)) throw new Error("invalid reason phrase");
@@ -54,16 +59,22 @@ export function serializeResponse(
   if (!noBody && !has(headers, "content-length")) extra += `content-length: ${body.length}\r\n`;
   if (!has(headers, "connection")) extra += opts.keepAlive ? "connection: keep-alive\r\n" : "connection: close\r\n";
   const text = head(`HTTP/1.1 ${status} ${reason}`, headers, extra);
-  return withBody(text, noBody || opts.headRequest ? new Uint8Array(0) : body);
+  return withBody(text, noBody || opts.headRequest ? new Uint8Array(0) : body, encode);
 }
 
 /** A request with a Content-Length body (none for an empty body on GET/HEAD). */
-export function serializeRequest(method: string, target: string, headers: HeaderList, body: Uint8Array): Uint8Array {
+export function serializeRequest(
+  method: string,
+  target: string,
+  headers: HeaderList,
+  body: Uint8Array,
+  encode: Encode = utf8,
+): Uint8Array {
   if (!/^[A-Z]+$/.test(method)) throw new Error(`invalid method ${method}`);
   if (target.length === 0 || hasControlOrSpace(target)) throw new Error("invalid request target");
   const needsLength = body.length > 0 || !(method === "GET" || method === "HEAD");
   const extra = needsLength && !has(headers, "content-length") ? `content-length: ${body.length}\r\n` : "";
-  return withBody(head(`${method} ${target} HTTP/1.1`, headers, extra), body);
+  return withBody(head(`${method} ${target} HTTP/1.1`, headers, extra), body, encode);
 }
 
 /** One chunk of a chunked body; an empty chunk is the terminator. */

@@ -137,10 +137,16 @@ export const builtins: Record<string, Builtin> = {
     if (kind !== "request" && kind !== "response") typeError('parser kind must be "request" or "response"');
     parsers.set(
       handle,
-      new MessageParser(kind, {
-        maxHeaderBytes: limit(maxHeader, DEFAULT_LIMITS.maxHeaderBytes),
-        maxBodyBytes: limit(maxBody, DEFAULT_LIMITS.maxBodyBytes),
-      }),
+      new MessageParser(
+        kind,
+        {
+          maxHeaderBytes: limit(maxHeader, DEFAULT_LIMITS.maxHeaderBytes),
+          maxBodyBytes: limit(maxBody, DEFAULT_LIMITS.maxBodyBytes),
+        },
+        "GET",
+        // targets and header values are byte-exact strings: what is read can be written back as it came
+        bytesToString,
+      ),
     );
     return handle;
   },
@@ -186,7 +192,14 @@ export const builtins: Record<string, Builtin> = {
     const bytes = body(content);
     const why = reason === null ? "" : str(reason, "reason");
     return checked(() =>
-      serializeResponse(status, why, head, bytes, { keepAlive: keepAlive === true, headRequest: headRequest === true }),
+      serializeResponse(
+        status,
+        why,
+        head,
+        bytes,
+        { keepAlive: keepAlive === true, headRequest: headRequest === true },
+        stringToBytes,
+      ),
     );
   },
   "__http-request-bytes": (method, target, headers, content) => {
@@ -194,6 +207,6 @@ export const builtins: Record<string, Builtin> = {
     const t = str(target, "target");
     const head = headerList(headers);
     const bytes = body(content);
-    return checked(() => serializeRequest(m, t, head, bytes));
+    return checked(() => serializeRequest(m, t, head, bytes, stringToBytes));
   },
 };
