@@ -927,8 +927,9 @@ export function installNet(vm: VM): void {
   });
   def("__bytes-values", (s) => PersistentVector.from(byteValues(str(s, "bytes"))));
   def("__bytes-from-values", (v) => {
-    if (!(v instanceof PersistentVector)) typeError("bytes->string expects a vector of Ints 0..255");
-    return fromByteValues(v.toArray().map((x) => Number(x) & 0xff));
+    const vals = v instanceof PersistentVector ? v.toArray() : Array.isArray(v) ? v : null;
+    if (vals === null) typeError("bytes->string expects a vector of Ints 0..255");
+    return fromByteValues(vals.map((x: Value) => Number(x) & 0xff));
   });
 }
 

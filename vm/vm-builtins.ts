@@ -55,7 +55,9 @@ export function installVmBuiltins(vm: VM, loader: Loader) {
     vm.write(rawRepr(v) + "\n");
     return v;
   });
-  def("type-of", (v) => typeKeyOf(v));
+  // A built-in type descriptor is its own type, as upstream (`type-of(String)` is `String`); a struct or
+  // enum type's type is still `Type`. Protocol dispatch keeps keying descriptors on `Type` (typeKeyOf).
+  def("type-of", (v) => (v instanceof TypeDescriptor ? v : typeKeyOf(v)));
   def("equal", (a, b) => equal(a, b));
   def("current-namespace", () => vm.currentNamespace);
 
