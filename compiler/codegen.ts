@@ -84,6 +84,8 @@ class FnState {
   boxed: Set<string>;
   labels: Label[] = [];
   curLoc: Loc = NO_LOC;
+  /** A `try` body or handler: its `let` of a name bound in the home function rebinds that (cell) variable. */
+  letsLeak = false;
   constructor(
     readonly parent: FnState | null,
     name: string,
@@ -506,11 +508,12 @@ export class CodeGen {
     a: FnExpr["arities"][number],
     name: string,
     isThunk = false,
+    letsLeak = false,
   ): FnProto {
     const boxed = new Set<string>();
-    collectBoxed(a.body, boxed);
-    for (const p of a.params) collectBoxedPattern(p, boxed);
+    collectBoxed(a.body, boxed, a.params);
     const fs = new FnState(parent, name, this.ns.name, this.file, fn.name, isThunk, boxed);
+    fs.letsLeak = letsLeak;
     // a boundary body reports errors at its home function's header, as inline code would
     fs.proto.line = isThunk && parent ? parent.proto.line : a.loc.line;
     fs.curLoc = a.loc;
@@ -1058,9 +1061,10 @@ export class CodeGen {
             { params, rest: null, body: e.handler, loc: e.loc },
             this.fs.proto.name,
             true,
+            !e.resumeName,
           ),
         );
-        this.thunk(e.body, e.loc);
+        this.thunk(e.body, e.loc, !e.resumeName);
         fs.curLoc = e.loc;
         return this.emit1(Op.Try, e.finallyCatch ? 2 : e.resumeName ? 1 : 0, -1);
       }
@@ -1100,7 +1104,7 @@ export class CodeGen {
   /** A zero-argument closure for a boundary body. */
   private letBinding(e: Expr & { k: "Let" }) {
     this.expr(e.value, false);
-    if (e.pat.k === "PBind") this.storeNewLocal(e.pat.name, e.mut);
+    if (e.pat.k === "PBind") this.letName(e.pat.name, e.mut);
     else {
       const tmp = this.newHidden();
       this.emit1(Op.StoreLocal, tmp, -1);
@@ -1108,13 +1112,43 @@ export class CodeGen {
     }
   }
 
-  private thunk(body: Expr[], loc: Loc) {
+  /**
+   * `let name = v` (value on the stack), scoped as upstream: a function has one variable per name, so a
+   * `let` inside a nested block (if, loop, match arm) of a name bound in an enclosing block of the same
+   * function stores into that variable, and the new value is seen after the block. Inside a try body or
+   * handler (a thunk here, inline code upstream) a name bound in the home function is a cell
+   * (collectBoxed), and the `let` stores into it. Otherwise (or in the same block) a fresh local.
+   */
+  private letName(name: string, mut: boolean) {
+    const fs = this.fs;
+    const n = fs.scopes.length;
+    if (!fs.scopes[n - 1]!.has(name)) {
+      for (let i = n - 2; i >= 0; i--) {
+        const l = fs.scopes[i]!.get(name);
+        if (!l) continue;
+        this.emit1(l.cell ? Op.StoreCell : Op.StoreLocal, l.slot, -1);
+        fs.scopes[i]!.set(name, { slot: l.slot, mut, cell: l.cell });
+        return;
+      }
+      if (fs.letsLeak && fs.parent && fs.selfName !== name) {
+        const c = this.capture(fs, name);
+        if (c?.cell) {
+          this.emit1(Op.StoreEnvCell, fs.captures.indexOf(c), -1);
+          return;
+        }
+      }
+    }
+    this.storeNewLocal(name, mut);
+  }
+
+  private thunk(body: Expr[], loc: Loc, letsLeak = false) {
     const proto = this.compileArity(
       this.fs,
       { k: "Fn", name: null, arities: [], multi: false, doc: null, loc },
       { params: [], rest: null, body, loc },
       `${this.fs.proto.name}`,
       true,
+      letsLeak,
     );
     this.emitClosure(proto);
   }
@@ -1597,36 +1631,44 @@ function carryImpls(prev: StructType | EnumType, type: StructType | EnumType) {
   prev.extendedBy = [];
 }
 
-function collectBoxed(body: Expr[], out: Set<string>) {
+function collectBoxed(body: Expr[], out: Set<string>, params: Pattern[] = []) {
   const muts = new Set<string>();
   const inner = new Set<string>();
+  // Upstream compiles a try body and handler inline, so their `let` rebinds the function's variable of
+  // that name: such a name, bound here outside any nested scope too, lives in a cell (see letName).
+  const lets = new Set<string>(params.flatMap((p) => (p.k === "PBind" ? [p.name] : [])));
+  const tryLets = new Set<string>();
   // As upstream: a `fn` captures a `let mut` by value (its value when the closure is made)
   // unless some nested fn assigns it; then every closure shares one cell. The bodies of
   // try/handle/reset/binding/future run as thunks of this function and always share.
-  // `nested`: inside any such scope; `inFn`: inside a real `fn` literal.
-  const walk = (e: unknown, nested: boolean, inFn: boolean): void => {
+  // `nested`: inside any such scope; `inFn`: inside a real `fn` literal; `leak`: every such scope on
+  // the way is a try body or handler (not resumable), whose lets rebind this function's variables.
+  const walk = (e: unknown, nested: boolean, inFn: boolean, leak: boolean): void => {
     if (!e || typeof e !== "object") return;
     if (Array.isArray(e)) {
-      for (const x of e) walk(x, nested, inFn);
+      for (const x of e) walk(x, nested, inFn, leak);
       return;
     }
     const n = e as { k?: string } & Record<string, unknown>;
     if (n.k === "Let" && n.mut) for (const name of patternNames(n.pat as Pattern)) muts.add(name);
+    if (n.k === "Let" && (n.pat as Pattern).k === "PBind" && !inFn) {
+      const name = (n.pat as Pattern & { k: "PBind" }).name;
+      if (!nested) lets.add(name);
+      else if (leak) tryLets.add(name);
+    }
     if (n.k === "Var" && nested && !inFn) inner.add((n.name as QualName).name);
     if (n.k === "Assign" && nested && (n.target as Expr).k === "Var")
       inner.add(((n.target as Expr & { k: "Var" }).name as QualName).name);
     const isFn = n.k === "Fn";
     const opensScope =
       isFn || n.k === "Try" || n.k === "Handle" || n.k === "Reset" || n.k === "Binding" || n.k === "Future";
+    const leaks = leak && (!opensScope || (n.k === "Try" && !n.resumeName));
     for (const key of Object.keys(n)) {
       if (key === "loc") continue;
-      walk(n[key], nested || opensScope, inFn || isFn);
+      walk(n[key], nested || opensScope, inFn || isFn, leaks);
     }
   };
-  walk(body, false, false);
+  walk(body, false, false, true);
   for (const m of muts) if (inner.has(m)) out.add(m);
-}
-
-function collectBoxedPattern(_p: Pattern, _out: Set<string>) {
-  // parameters are immutable: never boxed
+  for (const l of tryLets) if (lets.has(l)) out.add(l);
 }
