@@ -73,6 +73,8 @@ export class VM {
   parkedCount = 0;
   /** Called when every fiber is parked: must make progress (block in the event loop) or return false. */
   idleHook: (() => boolean) | null = null;
+  /** Called when a busy fiber's slice ends while others are parked: deliver due timers and I/O, never block. */
+  pollHook: (() => void) | null = null;
   /** the program's namespace, for current-namespace() */
   currentNamespace = "main";
   defaultExceptionHandler: Value = null;
@@ -225,6 +227,7 @@ export class VM {
 
   /** A fiber used up its time slice: act on a pending signal, flush output that has waited. */
   private sliceEnded() {
+    if (this.parkedCount > 0) this.pollHook?.(); // a spinning fiber must not starve parked ones
     sliceBoundary(() => this.flush());
     if (this.outLen > 0 && performance.now() - this.lastFlush >= FLUSH_INTERVAL_MS) this.flush();
   }

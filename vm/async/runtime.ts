@@ -82,6 +82,7 @@ export class AsyncRuntime {
 
   constructor(private readonly vm: VM) {
     vm.idleHook = () => this.idle();
+    vm.pollHook = () => this.poll();
     this.tasks = new Tasks(
       vm,
       () => this.cancelledMarker(),
@@ -106,6 +107,16 @@ export class AsyncRuntime {
   }
   /** a SIGINT has cancelled everything: the program exits 130 */
   interrupted = false;
+
+  /**
+   * Between two slices of a runnable fiber: deliver the I/O completions and timers that are
+   * already due, without waiting (else a fiber that polls a channel in a loop starves the
+   * socket I/O and sleeps of the fibers that would fill it).
+   */
+  private poll() {
+    if (this.backend.pending > 0 || this.ioInflight > 0) this.backend.wait(0);
+    if (!this.timers.virtual) this.timers.fireDue();
+  }
 
   /** Block until a timer or I/O completion can make progress; false when nothing ever will. */
   private idle(): boolean {
