@@ -15,7 +15,7 @@ import type { Expr, FnExpr, Literal, Loc, Pattern, Program, QualName, TopLevel }
 import { FnProto, Label, Op } from "../vm/bytecode.ts";
 import { Builtin, Closure, MultiFn, type Namespace, Protocol, ProtocolMethod, type Var } from "../vm/objects.ts";
 import { EnumType, Keyword, StructType, TypeDescriptor, mkFloat, type Value } from "../vm/values.ts";
-import { BeagleSyntaxError } from "./diagnostics.ts";
+import { BeagleSyntaxError, compilerWarnings, recordWarning } from "./diagnostics.ts";
 import { BeagleRuntimeError } from "../vm/errors.ts";
 
 /** What the code generator needs from the runtime. */
@@ -147,6 +147,7 @@ export class CodeGen {
   }
 
   private compileProgramBody(prog: Program): CompiledModule {
+    compilerWarnings.delete(this.file);
     const nsDecl = prog.body.find((t) => t.k === "Namespace") as { name: string } | undefined;
     this.ns = this.host.namespace(nsDecl ? nsDecl.name : "main");
     // Pass 1: uses, then declarations.
@@ -1428,8 +1429,44 @@ export class CodeGen {
 
   // ------------------------------------------------------------ match and patterns
 
+  /**
+   * As upstream: a match with no wildcard or binding arm whose arms name variants of an enum
+   * (`E.V`, `E.V { .. }`) but not all of them records a NonExhaustiveMatch warning (`diagnostics()`).
+   */
+  private checkExhaustive(e: Expr & { k: "Match" }) {
+    if (e.arms.some((a) => a.pat.k === "PWild" || a.pat.k === "PBind")) return;
+    const covered = new Map<EnumType, { name: string; seen: Set<string> }>();
+    for (const { pat } of e.arms) {
+      if (pat.k !== "PStruct" || pat.path.length !== 2) continue;
+      let head: Value;
+      try {
+        head = this.constGlobalValue({ ns: pat.ns, name: pat.path[0]! }, pat.loc);
+      } catch {
+        continue;
+      }
+      if (!(head instanceof EnumType)) continue;
+      const c = covered.get(head) ?? { name: pat.path[0]!, seen: new Set<string>() };
+      covered.set(head, c);
+      c.seen.add(pat.path[1]!);
+    }
+    for (const [type, { name, seen }] of covered) {
+      const missing = [...type.variants.keys()].filter((v) => !seen.has(v));
+      if (!missing.length) continue;
+      recordWarning({
+        kind: "NonExhaustiveMatch",
+        file: this.file,
+        line: e.loc.line,
+        col: e.loc.col,
+        message: `Non-exhaustive match on enum '${name}'. Missing variants: ${missing.join(", ")}`,
+        enumName: name,
+        missingVariants: missing,
+      });
+    }
+  }
+
   private match(e: Expr & { k: "Match" }, tail: boolean) {
     const fs = this.fs;
+    this.checkExhaustive(e);
     this.expr(e.subject, false);
     const subj = this.newHidden();
     this.emit1(Op.StoreLocal, subj, -1);

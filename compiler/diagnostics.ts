@@ -246,3 +246,23 @@ export function isIncomplete(source: string): boolean {
   }
   return depth > 0;
 }
+
+/** A compiler warning, as upstream's `Diagnostic` (beagle.core): read back with `diagnostics()`. */
+export interface CompilerWarning {
+  kind: string;
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+  enumName: string | null;
+  missingVariants: string[] | null;
+}
+
+/** Warnings by source file, in the order they were found; a file's entry is replaced when it is compiled again. */
+export const compilerWarnings = new Map<string, CompilerWarning[]>();
+
+export function recordWarning(w: CompilerWarning) {
+  const list = compilerWarnings.get(w.file) ?? [];
+  compilerWarnings.set(w.file, list);
+  list.push(w);
+}

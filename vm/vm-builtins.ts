@@ -2,7 +2,8 @@
 // reflection, apply, threads, eval. The standard library's other TypeScript
 // builtins live in vm/builtins/.
 import { Closure, type Fiber, FiberState, INTRINSIC_DONE } from "./objects.ts";
-import { EnumType, StructType, TypeDescriptor, setFieldDefaultEvaluator, type Value } from "./values.ts";
+import { EnumType, Struct, StructType, TypeDescriptor, setFieldDefaultEvaluator, type Value } from "./values.ts";
+import { type CompilerWarning, compilerWarnings } from "../compiler/diagnostics.ts";
 import { formatValue, rawRepr } from "./print.ts";
 import { equal } from "./equal.ts";
 import { PersistentVector } from "./collections/vector.ts";
@@ -59,6 +60,38 @@ export function installVmBuiltins(vm: VM, loader: Loader) {
   // enum type's type is still `Type`. Protocol dispatch keeps keying descriptors on `Type` (typeKeyOf).
   def("type-of", (v) => (v instanceof TypeDescriptor ? v : typeKeyOf(v)));
   def("equal", (a, b) => equal(a, b));
+  // Compiler warnings (compiler/diagnostics.ts) as upstream's beagle.core Diagnostic structs.
+  const diagnostic = (w: CompilerWarning): Value => {
+    const type = vm.core.vars.get("Diagnostic")?.value;
+    const severity = vm.core.vars.get("DiagnosticSeverity")?.value;
+    if (!(type instanceof StructType)) return null;
+    const warning = severity instanceof EnumType ? (severity.variants.get("warning")?.unit ?? null) : null;
+    const byName: Record<string, Value> = {
+      severity: warning,
+      kind: w.kind,
+      "file-name": w.file,
+      line: w.line,
+      column: w.col,
+      message: w.message,
+      "enum-name": w.enumName,
+      "missing-variants": w.missingVariants ? PersistentVector.from(w.missingVariants) : null,
+    };
+    return new Struct(
+      type,
+      type.fields.map((f) => byName[f] ?? null),
+    );
+  };
+  def("diagnostics", () => PersistentVector.from([...compilerWarnings.values()].flat().map(diagnostic)));
+  def("diagnostics-for-file", (file) =>
+    PersistentVector.from((compilerWarnings.get(String(file)) ?? []).map(diagnostic)),
+  );
+  def("files-with-diagnostics", () =>
+    PersistentVector.from([...compilerWarnings].filter(([, ws]) => ws.length).map(([f]) => f)),
+  );
+  def("clear-diagnostics", () => {
+    compilerWarnings.clear();
+    return null;
+  });
   def("current-namespace", () => vm.currentNamespace);
 
   vm.defineIntrinsic(core, "apply", (fiber, args) => {
