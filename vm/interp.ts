@@ -1208,6 +1208,17 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             }
             const handler = frames[i]!.data;
             const impl = handlerImpl(vm, effect!, handler);
+            if (vm.fastPerform !== null) {
+              const r = vm.fastPerform(fiber, effect!, handler, impl, op as Struct);
+              if (r !== undefined) {
+                if (r === INTRINSIC_DONE) {
+                  if (fiber.state === FiberState.Parked) return RunResult.Parked;
+                  continue reload;
+                }
+                regs[sp++] = r;
+                break;
+              }
+            }
             const k = new Continuation(removeFrames(fiber, i));
             pushCall(vm, fiber, impl, [handler, op, k]);
             if (fiber.state === FiberState.Parked) return RunResult.Parked;

@@ -211,4 +211,6 @@ export class Fiber {
   exceptionHandler: Value = null;
   /** A fiber made for a synchronous call (VM.callSync) runs on behalf of this one: its dynamic bindings show through. */
   parent: Fiber | null = null;
+  /** its TaskInfo (vm/async/tasks.ts) once the async runtime has looked at it: a field, not a WeakMap */
+  task: object | null = null;
 }

@@ -68,7 +68,9 @@ export class VM {
   readonly core: Namespace;
   /** file -> source text, for diagnostics */
   readonly sources = new Map<string, string>();
+  /** runnable fibers, FIFO: runQueue[runHead..] */
   private readonly runQueue: Fiber[] = [];
+  private runHead = 0;
   /** fibers waiting on something outside the VM (timers, I/O) */
   parkedCount = 0;
   /** Called when every fiber is parked: must make progress (block in the event loop) or return false. */
@@ -80,6 +82,14 @@ export class VM {
   defaultExceptionHandler: Value = null;
   /** the fiber the interpreter is running (or last ran) */
   current: Fiber | null = null;
+  /**
+   * Asked at every `perform` once the handler is found: an operation it answers at once,
+   * without running the handler's Beagle code, is done with no continuation captured
+   * (INTRINSIC_DONE when it parked the fiber); undefined sends it down the ordinary path.
+   * The async runtime installs it for spawn and await under its own task handlers.
+   */
+  fastPerform: ((fiber: Fiber, effect: EnumType, handler: Value, impl: Value, op: Struct) => Value | undefined) | null =
+    null;
   loader: import("./loader.ts").Loader | null = null;
   private outBuf: string[] = [];
   private outLen = 0;
@@ -205,8 +215,13 @@ export class VM {
   /** Run fibers round-robin until none is runnable and nothing is parked. */
   runUntilIdle(onFiberDone?: (f: Fiber) => void) {
     for (;;) {
-      while (this.runQueue.length) {
-        const fiber = this.runQueue.shift()!;
+      while (this.runHead < this.runQueue.length) {
+        const fiber = this.runQueue[this.runHead++]!;
+        // drop the consumed front now and then (not per dequeue: Array.shift moves the rest)
+        if (this.runHead >= 1024 && this.runHead * 2 >= this.runQueue.length) {
+          this.runQueue.splice(0, this.runHead);
+          this.runHead = 0;
+        }
         if (fiber.state !== FiberState.Runnable) continue;
         this.current = fiber;
         const r = execute(this, fiber, TIME_SLICE);
@@ -218,6 +233,8 @@ export class VM {
           fiber.onDone?.(fiber);
         }
       }
+      this.runQueue.length = 0;
+      this.runHead = 0;
       if (this.parkedCount === 0) return beforeBlocking();
       this.flush();
       beforeBlocking();

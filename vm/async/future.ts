@@ -19,10 +19,14 @@ export class FutureCore {
   private waiters: ((o: Outcome) => void)[] = [];
   /** called on every state change (the Beagle side mirrors the state into an atom) */
   onChange: ((f: FutureCore) => void) | null = null;
+  /** the Atom struct onChange mirrors the state into (beagle.async's `state_atom`) */
+  mirror: object | null = null;
   /** run when the future is cancelled while Pending/Running (drop timers, I/O, tasks) */
   onCancel: (() => void) | null = null;
   /** someone awaited, polled or joined it: a rejection is then not "unobserved" */
   observed = false;
+  /** the task settling it (introspection, cancellation); a field, not a WeakMap lookup */
+  task: import("./tasks.ts").TaskInfo | null = null;
 
   constructor(initial: "Pending" | "Running" = "Pending") {
     this.status = initial;

@@ -5,7 +5,7 @@
 // A parked fiber is resumed with vm.wake(fiber, value): the value becomes the
 // result of the intrinsic call it parked in (`__future-await`, `__sleep-ms`,
 // `__file-op`), and the Beagle handler then resumes the task's continuation.
-import { type Fiber, FiberState, INTRINSIC_DONE } from "../objects.ts";
+import { Closure, type Fiber, FiberState, INTRINSIC_DONE, type Var } from "../objects.ts";
 import { BFloat, EnumType, Keyword, Struct, StructType, type Value } from "../values.ts";
 import { PersistentMap } from "../collections/map.ts";
 import { BeagleThrow, captureTrace, recordUncaught, rememberValueTrace } from "../errors.ts";
@@ -48,7 +48,21 @@ class SleepBackend implements IoBackend {
   close() {}
 }
 
-const futureCores = new WeakMap<Struct, FutureCore>();
+const ASYNC_FILE = "stdlib/beagle.async.bg";
+
+/**
+ * A Future struct that carries its FutureCore in a field: finding the core is a field read
+ * (a WeakMap from struct to core cost a hash lookup per operation and ephemeron work in every GC).
+ */
+class FutureStruct extends Struct {
+  constructor(
+    type: StructType,
+    f: Value[],
+    readonly core: FutureCore,
+  ) {
+    super(type, f);
+  }
+}
 
 export class AsyncRuntime {
   readonly timers = new TimerHeap();
@@ -76,9 +90,6 @@ export class AsyncRuntime {
   private readonly cancelledTokens = new WeakSet<object>();
   private readonly channels = new WeakMap<object, ChannelCore>();
   private readonly channelHandle = new StructType("beagle.channel", "ChannelHandle", []);
-  private futureType: StructType | null = null;
-  private stateEnum: EnumType | null = null;
-  private atomType: StructType | null = null;
 
   constructor(private readonly vm: VM) {
     vm.idleHook = () => this.idle();
@@ -227,7 +238,7 @@ export class AsyncRuntime {
   }
 
   private types() {
-    if (!this.futureType) {
+    if (this.typesCache === null) {
       const ns = this.vm.namespaces.get("beagle.async");
       const f = ns?.vars.get("Future")?.value;
       const s = ns?.vars.get("FutureState")?.value;
@@ -235,12 +246,15 @@ export class AsyncRuntime {
       if (!(f instanceof StructType) || !(s instanceof EnumType) || !(a instanceof StructType)) {
         runtimeError("RuntimeError", "beagle.async is not loaded");
       }
-      this.futureType = f;
-      this.stateEnum = s;
-      this.atomType = a;
+      this.typesCache = { future: f, state: s, atom: a };
     }
-    return { future: this.futureType, state: this.stateEnum!, atom: this.atomType! };
+    return this.typesCache;
   }
+  /** Every future's onChange (one function, not a closure per future): mirror the state into its atom. */
+  private readonly mirrorState = (c: FutureCore) => {
+    (c.mirror as Struct).f[0] = this.stateValue(c);
+  };
+  private typesCache: { future: StructType; state: EnumType; atom: StructType } | null = null;
 
   private stateValue(core: FutureCore): Value {
     const variant = this.types().state.variants.get(core.status)!;
@@ -253,16 +267,14 @@ export class AsyncRuntime {
     const t = this.types();
     const core = new FutureCore(initial);
     const atom = new Struct(t.atom, [this.stateValue(core)]);
-    const fut = new Struct(t.future, [atom]);
-    core.onChange = (c) => {
-      atom.f[0] = this.stateValue(c);
-    };
-    futureCores.set(fut, core);
+    const fut = new FutureStruct(t.future, [atom], core);
+    core.mirror = atom;
+    core.onChange = this.mirrorState;
     return fut;
   }
 
   core(f: Value): FutureCore {
-    const c = f instanceof Struct ? futureCores.get(f) : undefined;
+    const c = f instanceof FutureStruct ? f.core : undefined;
     if (!c) typeError(`Expected a Future, got ${f === null ? "null" : "another value"}`);
     return c;
   }
@@ -273,6 +285,99 @@ export class AsyncRuntime {
     if (o.status === "Resolved") return o.value;
     if (o.status === "Rejected") return new Struct(ns.vars.get("AwaitRejected")!.value as StructType, [o.error]);
     return new Struct(ns.vars.get("AwaitCancelled")!.value as StructType, []);
+  }
+
+  /** Park `fiber` until `c` settles; its await result at once when it has settled. */
+  private awaitOn(fiber: Fiber, c: FutureCore): Value {
+    this.observe(c);
+    const o = c.outcome();
+    if (o) return this.awaitResult(o);
+    return this.tasks.suspend(fiber, "await", (wake) => {
+      const cb = (out: Outcome) => wake(this.awaitResult(out));
+      c.onSettle(cb);
+      return () => c.removeWaiter(cb);
+    });
+  }
+
+  /** Start runner(...args) as the task settling `future`, under `token` (null: the spawner's). */
+  private spawnTask(runner: Value, args: Value[], future: Value, c: FutureCore, token: Value): Value {
+    const vm = this.vm;
+    const tok = token ?? (vm.current ? this.tasks.info(vm.current).token : null);
+    if (tok instanceof Struct && this.cancelledTokens.has(tok)) {
+      c.cancel();
+      return future;
+    }
+    const fiber = vm.spawn(runner, args);
+    const t = this.tasks.register(fiber, future as Struct, c, tok);
+    // tasks run on their spawner's (green) thread, as upstream's cooperative ones do
+    if (vm.current) t.threadId = this.tasks.info(vm.current).threadId;
+    if (fiber.state === FiberState.Done) this.tasks.exited(fiber);
+    else fiber.onDone = (f) => this.tasks.exited(f);
+    return future;
+  }
+
+  /** What the fast path needs from beagle.async, looked up once it is loaded. */
+  private fast: {
+    async: EnumType;
+    spawn: StructType;
+    spawnWithToken: StructType;
+    await: StructType;
+    handlers: Set<StructType>;
+    runTask: Var;
+  } | null = null;
+
+  /**
+   * Spawn and await under the stdlib's fiber-per-task handlers (EventLoopHandler and the
+   * others whose `handle` is `__task-handle`) without capturing a continuation: those arms of
+   * `__task-handle` resume at once with a value computed from the operation alone, so doing
+   * that computation here gives the same result with no frames removed, copied and pushed
+   * back. Anything else (another handler, a handler re-extended by a program, a malformed
+   * operation) returns undefined: the ordinary capture path.
+   */
+  private fastPerform(fiber: Fiber, effect: EnumType, handler: Value, impl: Value, op: Struct): Value | undefined {
+    let fast = this.fast;
+    if (fast === null) {
+      const ns = this.vm.namespaces.get("beagle.async");
+      if (!ns) return undefined;
+      const a = ns.vars.get("Async")?.value;
+      const runTask = ns.vars.get("__run-task");
+      if (!(a instanceof EnumType) || !runTask) return undefined;
+      const handlers = new Set<StructType>();
+      for (const n of ["EventLoopHandler", "ThreadedHandler", "CooperativeHandler", "ImplicitAsyncHandler"]) {
+        const t = ns.vars.get(n)?.value;
+        if (t instanceof StructType) handlers.add(t);
+      }
+      const v = (n: string) => a.variants.get(n) as StructType;
+      fast = this.fast = {
+        async: a,
+        spawn: v("Spawn"),
+        spawnWithToken: v("SpawnWithToken"),
+        await: v("Await"),
+        handlers,
+        runTask,
+      };
+    }
+    if (effect !== fast.async || !(handler instanceof Struct) || !fast.handlers.has(handler.type)) return undefined;
+    // the stdlib's own `handle`, not one a program put in its place
+    if (!(impl instanceof Closure) || impl.proto.file !== ASYNC_FILE) return undefined;
+    const t = op.type;
+    if (t === fast.await) {
+      const f = op.f[t.slots.get("future")!];
+      if (!(f instanceof FutureStruct)) return undefined;
+      return this.awaitOn(fiber, f.core);
+    }
+    if (t === fast.spawn || t === fast.spawnWithToken) {
+      const future = this.makeFuture("Running");
+      const token = t === fast.spawn ? null : op.f[t.slots.get("token")!];
+      return this.spawnTask(
+        fast.runTask.value,
+        [handler, op.f[t.slots.get("thunk")!], future],
+        future,
+        (future as FutureStruct).core,
+        token,
+      );
+    }
+    return undefined;
   }
 
   install() {
@@ -306,17 +411,7 @@ export class AsyncRuntime {
       return this.awaitResult({ status: "Rejected", error: vm.systemError("RuntimeError", msg, "beagle.async/await") });
     });
     // Park the calling fiber until the future settles.
-    vm.defineIntrinsic(core, "__future-await", (fiber, [f]) => {
-      const c = this.core(f);
-      this.observe(c);
-      const o = c.outcome();
-      if (o) return this.awaitResult(o);
-      return this.tasks.suspend(fiber, "await", (wake) => {
-        const cb = (out: Outcome) => wake(this.awaitResult(out));
-        c.onSettle(cb);
-        return () => c.removeWaiter(cb);
-      });
-    });
+    vm.defineIntrinsic(core, "__future-await", (fiber, [f]) => this.awaitOn(fiber, this.core(f)));
     // Park the calling fiber for `ms` milliseconds on the timer heap; ok(null), or the
     // cancellation marker.
     vm.defineIntrinsic(core, "__sleep-ms", (fiber, [ms]) => this.sleepPark(fiber, checkMs(ms), ok(null)));
@@ -327,21 +422,10 @@ export class AsyncRuntime {
     });
     // Start runner(...args) as the task settling `future`, under `token` (null: the
     // spawner's). A task under a token that is already cancelled never starts.
-    vm.defineBuiltin(core, "__spawn-task", (runner, args, future, token) => {
-      const c = this.core(future);
-      const tok = token ?? (vm.current ? this.tasks.info(vm.current).token : null);
-      if (tok instanceof Struct && this.cancelledTokens.has(tok)) {
-        c.cancel();
-        return future;
-      }
-      const fiber = vm.spawn(runner, args instanceof PersistentVector ? args.toArray() : []);
-      const t = this.tasks.register(fiber, future as Struct, c, tok);
-      // tasks run on their spawner's (green) thread, as upstream's cooperative ones do
-      if (vm.current) t.threadId = this.tasks.info(vm.current).threadId;
-      if (fiber.state === FiberState.Done) this.tasks.exited(fiber);
-      else fiber.onDone = (f) => this.tasks.exited(f);
-      return future;
-    });
+    vm.defineBuiltin(core, "__spawn-task", (runner, args, future, token) =>
+      this.spawnTask(runner, args instanceof PersistentVector ? args.toArray() : [], future, this.core(future), token),
+    );
+    vm.fastPerform = (fiber, effect, handler, impl, op) => this.fastPerform(fiber, effect, handler, impl, op);
     // A file operation on the worker pool (if the I/O backend has one), parking the fiber.
     // Cancelled, the task stops waiting and the pool's result is dropped when it comes.
     vm.defineIntrinsic(core, "__file-op", (fiber, [op, a, b]) => {
@@ -482,9 +566,8 @@ export class AsyncRuntime {
     );
   }
 
-  private readonly taskByCore = new WeakMap<FutureCore, import("./tasks.ts").TaskInfo>();
   private taskOf(c: FutureCore) {
-    return this.taskByCore.get(c) ?? null;
+    return c.task;
   }
 
   /** Tokens, scopes, timeouts, races, channels, the virtual clock and introspection. */
@@ -495,7 +578,7 @@ export class AsyncRuntime {
     const register = tasks.register.bind(tasks);
     tasks.register = (fiber, future, c, token) => {
       const t = register(fiber, future, c, token);
-      this.taskByCore.set(c, t);
+      c.task = t;
       return t;
     };
     // A suspension result: a cancellation marker is thrown here, in the performing task.
@@ -516,7 +599,7 @@ export class AsyncRuntime {
       return this.tasks.info(f).threadId;
     });
     vm.defineBuiltin(core, "__check-future", (f, what) => {
-      if (!(f instanceof Struct) || !futureCores.has(f))
+      if (!(f instanceof FutureStruct))
         this.userError("TypeError", `${String(what)} expects a Future, got ${describeType(f)}`);
       return f;
     });

@@ -78,7 +78,6 @@ export interface Scheduler {
 export type Release = () => void;
 
 export class Tasks {
-  private readonly infos = new WeakMap<Fiber, TaskInfo>();
   /** spawned tasks that have not exited, by id (introspection: async/tasks()) */
   readonly live = new Map<number, TaskInfo>();
   /** tasks under each cancellation token */
@@ -96,10 +95,10 @@ export class Tasks {
   ) {}
 
   info(fiber: Fiber): TaskInfo {
-    let t = this.infos.get(fiber);
+    let t = fiber.task as TaskInfo | null;
     if (!t) {
       t = new TaskInfo(fiber);
-      this.infos.set(fiber, t);
+      fiber.task = t;
     }
     return t;
   }
@@ -124,7 +123,7 @@ export class Tasks {
   }
 
   exited(fiber: Fiber) {
-    const t = this.infos.get(fiber);
+    const t = fiber.task as TaskInfo | null;
     if (!t) return;
     this.live.delete(t.id);
     if (t.token instanceof Struct) this.byToken.get(t.token)?.delete(t);
