@@ -1,29 +1,11 @@
 // The HTTP examples work as their headers say.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-
-const root = join(import.meta.dir, "../..");
+import { root, startBeagle } from "./helpers.ts";
 
 async function startExample(file: string): Promise<{ base: string; stop: () => Promise<void> }> {
-  const proc = Bun.spawn([process.execPath, join(root, "beagle.ts"), join(root, "examples", file), "0"], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  while (!/:(\d+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`${file} exited: ${await new Response(proc.stderr).text()}`);
-    text += new TextDecoder().decode(value);
-  }
-  const port = /:(\d+)/.exec(text)![1];
-  return {
-    base: `127.0.0.1:${port}`,
-    stop: async () => {
-      proc.kill();
-      await proc.exited;
-    },
-  };
+  const r = await startBeagle(join(root, "examples", file), ["0"], /:(\d+)/);
+  return { base: `127.0.0.1:${r.match[1]}`, stop: r.stop };
 }
 
 test("examples/web_app.bg: create, list, finish, delete, and a 400 for a bad body", async () => {

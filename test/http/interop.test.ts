@@ -4,8 +4,8 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runBeagle, startBeagle } from "./helpers.ts";
 
-const root = join(import.meta.dir, "../..");
 const dir = mkdtempSync(join(tmpdir(), "beagle-http-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -30,16 +30,9 @@ fn main() {
 }
 `,
   );
-  const child = Bun.spawn([process.execPath, join(root, "beagle.ts"), file], { stdout: "pipe", stderr: "pipe" });
+  const server = await startBeagle(file);
   try {
-    const reader = child.stdout.getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`server exited: ${await new Response(child.stderr).text()}`);
-      text += new TextDecoder().decode(value);
-    }
-    const base = `http://127.0.0.1:${Number(text.trim())}`;
+    const base = `http://127.0.0.1:${server.match[1]}`;
     const j = await fetch(`${base}/json/7`);
     expect(j.status).toBe(200);
     expect(j.headers.get("content-type")).toBe("application/json");
@@ -53,8 +46,7 @@ fn main() {
     );
     expect(many.map((m) => (m as { id: number }).id)).toEqual(Array.from({ length: 100 }, (_, i) => i));
   } finally {
-    child.kill();
-    await child.exited;
+    await server.stop();
   }
 }, 30_000);
 
@@ -99,12 +91,7 @@ fn main(args) {
 }
 `,
     );
-    const p = Bun.spawn([process.execPath, join(root, "beagle.ts"), file, String(server.port)], {
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
-    await p.exited;
+    const { out, err } = await runBeagle(file, [String(server.port)]);
     expect(err).toBe("");
     expect(out).toBe("200 GET /plain beagle bun\n200 GET /target null\npart1-part2\nPOST /last null\n");
   } finally {
@@ -124,16 +111,9 @@ fn main() {
 }
 `,
   );
-  const child = Bun.spawn([process.execPath, join(root, "beagle.ts"), file], { stdout: "pipe", stderr: "pipe" });
+  const wsServer = await startBeagle(file);
   try {
-    const reader = child.stdout.getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("server exited");
-      text += new TextDecoder().decode(value);
-    }
-    const sock = new WebSocket(`ws://127.0.0.1:${Number(text.trim())}/x`);
+    const sock = new WebSocket(`ws://127.0.0.1:${wsServer.match[1]}/x`);
     const got: string[] = [];
     await new Promise<void>((resolve, reject) => {
       sock.onerror = () => reject(new Error("websocket error"));
@@ -150,8 +130,7 @@ fn main() {
     expect(got[1]!.length).toBe(100_005);
     sock.close(1000);
   } finally {
-    child.kill();
-    await child.exited;
+    await wsServer.stop();
   }
 
   const server = Bun.serve({
@@ -180,12 +159,7 @@ fn main(args) {
 }
 `,
     );
-    const p = Bun.spawn([process.execPath, join(root, "beagle.ts"), client, String(server.port)], {
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
-    await p.exited;
+    const { out, err } = await runBeagle(client, [String(server.port)]);
     expect(err).toBe("");
     expect(out).toBe("SHOUT\n[0, 255, 128]\n");
   } finally {

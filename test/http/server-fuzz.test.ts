@@ -7,8 +7,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-
-const root = join(import.meta.dir, "../..");
+import { startBeagle } from "./helpers.ts";
 
 function exchange(port: number, data: Uint8Array): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -45,16 +44,9 @@ fn main() {
 }
 `,
   );
-  const proc = Bun.spawn([process.execPath, join(root, "beagle.ts"), file], { stdout: "pipe", stderr: "pipe" });
+  const server = await startBeagle(file);
   try {
-    const reader = proc.stdout.getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("server exited");
-      text += new TextDecoder().decode(value);
-    }
-    const port = Number(text.trim());
+    const port = Number(server.match[1]);
     const base = fc.constantFrom(
       "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
       "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
@@ -85,8 +77,7 @@ fn main() {
     const ok = await fetch(`http://127.0.0.1:${port}/still`);
     expect(await ok.text()).toBe("GET /still 0");
   } finally {
-    proc.kill();
-    await proc.exited;
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }, 120_000);

@@ -4,8 +4,7 @@ import { expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-const root = join(import.meta.dir, "../..");
+import { startBeagle } from "./helpers.ts";
 
 function childPids(pid: number): number[] {
   const out = Bun.spawnSync(["pgrep", "-P", String(pid)])
@@ -25,16 +24,10 @@ fn main() {
 }
 `,
   );
-  const proc = Bun.spawn([process.execPath, join(root, "beagle.ts"), file], { stdout: "pipe", stderr: "pipe" });
+  const server = await startBeagle(file, [], /:(\d+) \(2 workers\)/);
+  const proc = server.proc;
   try {
-    const reader = proc.stdout.getReader();
-    let text = "";
-    while (!/:(\d+) \(2 workers\)/.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`server exited: ${await new Response(proc.stderr).text()}`);
-      text += new TextDecoder().decode(value);
-    }
-    const port = /:(\d+) \(2 workers\)/.exec(text)![1];
+    const port = server.match[1];
     // fresh connections until both processes have answered (the kernel hashes each
     // connection; the copy needs a moment to start)
     const seen = new Set<string>();
