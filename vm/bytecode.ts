@@ -255,6 +255,9 @@ export class FnProto {
   jit: import("./jit/runtime.ts").JitFn | null = null;
   /** calls and backward jumps counted towards compilation; negative once compilation was refused */
   hot = 0;
+  /** entries into compiled code from the interpreter, and hand-overs the code itself caused (a perform, an uncompilable callee) */
+  jitEntries = 0;
+  jitHandOvers = 0;
   /** for the JIT: operand-stack depth before each instruction */
   jitDepths: Int32Array | null = null;
   constructor(

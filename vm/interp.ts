@@ -33,7 +33,16 @@ import type { VM } from "./vm.ts";
 import { IterBase, makeIterator } from "./iterate.ts";
 import { typeKeyOf, typeNameOf } from "./types.ts";
 import { jitCompile, jitThreshold } from "./jit/compile.ts";
-import { DEOPT, enterJit, enterJitAt, hasPendingError, jitState, landDeopt, takePendingError } from "./jit/runtime.ts";
+import {
+  DEOPT,
+  enterJit,
+  enterJitAt,
+  hasPendingError,
+  jitState,
+  landDeopt,
+  osrWorthIt,
+  takePendingError,
+} from "./jit/runtime.ts";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -582,8 +591,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             if (
               t < pc &&
               frame.kind === FrameKind.Normal &&
-              !frame.noOsr &&
-              (proto.jit !== null || (++proto.hot >= jitThreshold && jitCompile(proto, vm)))
+              (proto.jit !== null ? osrWorthIt(proto) : ++proto.hot >= jitThreshold && jitCompile(proto, vm))
             ) {
               // a hot loop: the rest of this call runs compiled (on-stack replacement)
               frame.sp = sp;

@@ -149,8 +149,6 @@ export class Frame {
    * copies do not keep the original's registers alive.
    */
   origin: object | null = null;
-  /** built by compiled code that handed over: keep interpreting it (no re-entry at loop heads) */
-  noOsr = false;
   constructor(
     public closure: Closure,
     public regs: Value[],

@@ -90,4 +90,53 @@ describe("jit", () => {
       rmSync(file, { force: true });
     }
   });
+
+  test("compiled code compiles a cold callee instead of handing the caller over", () => {
+    const r = run(
+      `fn rare(x) { x + 1 }
+fn main() {
+  let mut i = 0
+  let mut s = 0
+  while i < 1000 { if i == 500 { s = s + rare(i) }
+    s = s + i
+    i = i + 1 }
+  s
+}`,
+      100,
+    );
+    expect(r.value).toBe(String((999 * 1000) / 2 + 501));
+    expect(r.proto("rare").jit).not.toBeNull();
+    expect(r.proto("main").jitHandOvers).toBe(0);
+  });
+
+  test("a rare hand-over lets the loop re-enter compiled code; a hand-over every iteration stops it", () => {
+    const rare = run(
+      `fn guarded(x) { try { 10 / x } catch (e) { -1 } }
+fn main() {
+  let mut i = 0
+  let mut s = 0
+  while i < 5000 { if i % 1000 == 999 { s = s + guarded(i) }
+    i = i + 1 }
+  s
+}`,
+      100,
+    );
+    expect(rare.value).toBe("0");
+    // one entry at the first hot loop head and one after each of the 5 hand-overs
+    expect(rare.proto("main").jitHandOvers).toBe(5);
+    expect(rare.proto("main").jitEntries).toBe(6);
+    const every = run(
+      `fn guarded(x) { try { 10 / x } catch (e) { -1 } }
+fn main() {
+  let mut i = 0
+  let mut s = 0
+  while i < 5000 { s = s + guarded(i + 1)
+    i = i + 1 }
+  s
+}`,
+      100,
+    );
+    expect(every.proto("main").jitHandOvers).toBe(8);
+    expect(every.proto("main").jitEntries).toBe(8);
+  });
 });

@@ -68,6 +68,17 @@ export function jitCompile(proto: FnProto, vm: VM): boolean {
   }
 }
 
+/**
+ * The compiled function for a callee that compiled code is about to call, compiling it now if
+ * it can be: a call from hot code is hot, and handing the caller over to the interpreter for a
+ * cold callee would cost more than compiling it. Null when the callee cannot be compiled.
+ */
+function calleeJit(p: FnProto, vm: VM): rt.JitFn | null {
+  if (p.hot < 0) return null;
+  if (p.lazy !== null) p.lazy();
+  return jitCompile(p, vm) ? p.jit : null;
+}
+
 /** Ops that hand the current call to the interpreter at that instruction (it then does the rest). */
 function deoptsAt(op: Op): boolean {
   return op === Op.Throw || op === Op.Perform || op === Op.Shift || op === Op.Future || op === Op.LoadDynamic;
@@ -451,7 +462,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
         out.push(
           `${setPc} t = ${s(f)};` +
             (argc > 0 ? ` if (!(t instanceof Closure)) t = resolveCallee(t, ${s(f + 1)}, ${argc});` : "") +
-            ` if (t instanceof Closure) { if ((u = t.proto.jit) !== null && t.proto.nparams === ${argc} && !t.proto.variadic) { ${useResult} } else ${deoptHere(pc, d)} }` +
+            ` if (t instanceof Closure) { if (((u = t.proto.jit) !== null || (u = calleeJit(t.proto, vm)) !== null) && t.proto.nparams === ${argc} && !t.proto.variadic) { ${useResult} } else ${deoptHere(pc, d)} }` +
             ` else if (t instanceof Builtin) { u = t.fn; ${s(f)} = u(${argList}); }` +
             ` else ${deoptHere(pc, d)}`,
         );
@@ -649,6 +660,7 @@ ${out.join("\n")}
     subN: rt.subN,
     mulN: rt.mulN,
     resolveCallee: rt.resolveCallee,
+    calleeJit,
     concatFail: rt.concatFail,
     matchFail: rt.matchFail,
     spreadFail: rt.spreadFail,

@@ -13,7 +13,7 @@
 // interpreter carries on from there. Compiled code therefore never holds state
 // the interpreter cannot see at a point where a continuation could be captured.
 import { ArithOp, arith } from "../arith.ts";
-import { Op, OP_NAMES, operandCount } from "../bytecode.ts";
+import { type FnProto, Op, OP_NAMES, operandCount } from "../bytecode.ts";
 import { type Closure, Frame, MultiFn, ProtocolMethod } from "../objects.ts";
 import { PersistentMap } from "../collections/map.ts";
 import { BFloat, type Value } from "../values.ts";
@@ -43,8 +43,8 @@ export const jitState = {
   /** an error raised in compiled code, to be raised again by the interpreter at errPc of the top pending frame */
   err: NO_ERROR as unknown,
   errPc: 0,
-  /** the hand-over in progress was caused by the code (not by preemption or depth) */
-  sticky: false,
+  /** the hand-over in progress was caused by the code (not by preemption or depth): callers count it too */
+  byCode: false,
 };
 
 export function hasPendingError(): boolean {
@@ -65,29 +65,35 @@ if (deoptCounts !== null)
     for (const [k, n] of top) process.stderr.write(`jit deopt ${n} x ${k}\n`);
   });
 
-/**
- * The frame of a compiled caller waiting for a callee that handed over: it resumes at `pc`
- * with `sp` values. Like the frame that handed over, it stays interpreted when the reason was
- * the code itself (a perform, a call compiled code cannot make): entering compiled code again
- * at its next loop head would only hand over again on the next iteration.
- */
+/** The frame of a compiled caller waiting for a callee that handed over: it resumes at `pc` with `sp` values. */
 export function deopt(c: Closure, pc: number, sp: number, regs: Value[]): typeof DEOPT {
-  return handOver(c, pc, sp, regs, jitState.sticky);
+  return handOver(c, pc, sp, regs, jitState.byCode);
 }
 
 /** Hand over at an instruction compiled code does not do itself. */
 export function deoptAt(c: Closure, pc: number, sp: number, regs: Value[]): typeof DEOPT {
-  jitState.sticky = true;
+  jitState.byCode = true;
   return handOver(c, pc, sp, regs, true);
 }
 
 /** Hand over because the preemption countdown ran out or the JS call depth limit was reached. */
 export function deoptFuel(c: Closure, pc: number, sp: number, regs: Value[]): typeof DEOPT {
-  jitState.sticky = false;
+  jitState.byCode = false;
   return handOver(c, pc, sp, regs, false);
 }
 
-function handOver(c: Closure, pc: number, sp: number, regs: Value[], noOsr: boolean): typeof DEOPT {
+/**
+ * Whether an interpreted frame of `p` should re-enter compiled code at a loop head. Not when
+ * most entries end in a hand-over the code itself causes (a perform or an uncompilable call in
+ * the loop): entering again would hand over again on the next iteration, which costs more than
+ * interpreting. A rare hand-over (a cold callee met once) does not keep the frame interpreted.
+ */
+export function osrWorthIt(p: FnProto): boolean {
+  return p.jitHandOvers < 8 || p.jitHandOvers * 4 < p.jitEntries;
+}
+
+function handOver(c: Closure, pc: number, sp: number, regs: Value[], byCode: boolean): typeof DEOPT {
+  if (byCode) c.proto.jitHandOvers++;
   if (deoptCounts !== null) {
     const key = `${c.proto.qualifiedName}@${pc} ${OP_NAMES[c.proto.code[pc]!]}`;
     deoptCounts.set(key, (deoptCounts.get(key) ?? 0) + 1);
@@ -95,7 +101,6 @@ function handOver(c: Closure, pc: number, sp: number, regs: Value[], noOsr: bool
   const f = new Frame(c, regs);
   f.pc = pc;
   f.sp = sp;
-  f.noOsr = noOsr;
   jitState.pending.push(f);
   return DEOPT;
 }
@@ -110,9 +115,9 @@ export function caught(e: unknown, c: Closure, opPc: number, regs: Value[]): typ
   const code = p.code;
   const op = code[opPc] as Op;
   const depth = p.jitDepths![opPc]!;
-  jitState.sticky = true;
+  jitState.byCode = true;
+  c.proto.jitHandOvers++;
   const f = new Frame(c, regs);
-  f.noOsr = true;
   f.pc = opPc + 1 + operandCount(op, code, opPc);
   f.sp = p.nlocals + depth - popsBeforeThrow(op) - inputsLeftOnThrow(op);
   jitState.pending.push(f);
@@ -233,6 +238,7 @@ export function makeMulti(cs: Closure[]): MultiFn {
 /** Run a compiled function for a call the interpreter makes. `budget` becomes the fuel; what is left is in jitState.left. */
 export function enterJit(fn: Closure, regs: Value[], base: number, argc: number, budget: number): Value {
   const j = fn.proto.jit!;
+  fn.proto.jitEntries++;
   const saved = jitState.fuel;
   jitState.fuel = budget;
   try {
@@ -256,6 +262,7 @@ export function enterJit(fn: Closure, regs: Value[], base: number, argc: number,
 
 /** Continue an interpreter frame in compiled code from `pc`, a loop head (on-stack replacement). */
 export function enterJitAt(fn: Closure, regs: Value[], pc: number, budget: number): Value {
+  fn.proto.jitEntries++;
   const saved = jitState.fuel;
   jitState.fuel = budget;
   try {
