@@ -4,7 +4,7 @@
 // tail calls, continuations and preemptive green threads possible.
 import { migrate, testStaleType } from "./values.ts";
 import { NO_PROPERTY, builtinProperty } from "./builtins/properties.ts";
-import { type FnProto, type Label, Op } from "./bytecode.ts";
+import { type FnProto, type Label, Op, operandCount } from "./bytecode.ts";
 import {
   Builtin,
   Cell,
@@ -266,6 +266,291 @@ function handlerImpl(vm: VM, effect: EnumType, handler: Value): Value {
   return impl;
 }
 
+// ------------------------------------------------------------ tail-resumptive performs
+//
+// A handler whose `handle` can only resume in tail position (`resume(v)` as its result, or
+// `effect/resume-tail(resume, v)`), and does nothing else with `resume`, runs without a
+// continuation being captured: its frame goes on top of the frames that performed, marked
+// HandlerRun, and `resume` is TAIL_RESUME, a builtin that hands its argument back as the
+// handler's result (RESUMED). When the handler returns RESUMED, its frame goes and the value is
+// the perform's result, in the performing frame, which never left the stack; any other result
+// means the handler did not resume, so the frames from the Handle boundary up are dropped and
+// that value is the `handle` expression's, as with a captured continuation nobody resumed.
+// Since `resume` cannot be stored, passed on or called twice, nobody can tell the difference,
+// except through what the handler sees below it: searches for handlers, try boundaries,
+// resets and dynamic bindings skip from the HandlerRun frame to below its Handle boundary,
+// so a perform, a throw or a binding lookup in the handler sees what it would see at the
+// `handle` expression (deep handlers). Everything else takes the capturing path.
+
+/** Counters for tests and benchmarks: continuations captured by `perform`, and performs run without one. */
+export const effectStats = { captures: 0, tailPerforms: 0 };
+
+/** BEAGLE_TAIL_PERFORM=0 turns the tail-resumptive path off (A/B tests and benchmarks). */
+export let tailPerformEnabled = process.env.BEAGLE_TAIL_PERFORM !== "0";
+export function setTailPerform(on: boolean): boolean {
+  const old = tailPerformEnabled;
+  tailPerformEnabled = on;
+  return old;
+}
+
+/** What TAIL_RESUME returns; the resumed value is in `resumedValue` until the handler's result is taken. */
+const RESUMED = Symbol("resumed") as unknown as Value;
+let resumedValue: Value = null;
+/** argument array for entering a compiled handler: [handler, op, TAIL_RESUME] */
+const tailArgs: Value[] = [null, null, null];
+/** The `resume` a tail-resumptive handler receives. */
+export const TAIL_RESUME = new Builtin("resume", (v?: Value) => {
+  resumedValue = v === undefined ? null : v;
+  return RESUMED;
+});
+tailArgs[2] = TAIL_RESUME;
+
+/** The handler's result has come back to `fiber`, whose HandlerRun frame `b` has just been popped. */
+function handlerReturned(fiber: Fiber, b: Frame, v: Value) {
+  if (v === RESUMED) {
+    // resumed: back to the performing frame, now the top
+    deliver(fiber, resumedValue);
+    resumedValue = null;
+    return;
+  }
+  // not resumed: the handle expression's value
+  removeFrames(fiber, fiber.frames.length - (b.data as number));
+  deliver(fiber, v);
+}
+
+const tailOnlyCache = new WeakMap<FnProto, boolean>();
+
+/** Is `impl` a `handle` whose `resume` is only ever called in tail position (see above)? */
+let lastProto: FnProto | null = null;
+let lastTailOnly = false;
+function isTailResumptive(vm: VM, impl: Closure): boolean {
+  const p = impl.proto;
+  if (p === lastProto) return lastTailOnly;
+  let r = tailOnlyCache.get(p);
+  if (r === undefined) {
+    if (p.lazy !== null) p.lazy();
+    r = !p.variadic && p.nparams === 3 && tailOnly(p, 2, resumeTailVar(vm));
+    tailOnlyCache.set(p, r);
+  }
+  lastProto = p;
+  lastTailOnly = r;
+  return r;
+}
+
+/** `beagle.effect/resume-tail`, if it still only tail-calls its first parameter. */
+function resumeTailVar(vm: VM): Var | null {
+  const v = vm.namespaces.get("beagle.effect")?.vars.get("resume-tail");
+  const f = v?.value;
+  if (!(f instanceof Closure) || f.proto.variadic || f.proto.nparams !== 2) return null;
+  if (f.proto.lazy !== null) f.proto.lazy();
+  return tailOnly(f.proto, 0, null) ? v! : null;
+}
+
+/**
+ * Does the code of `p` use local `slot` only as the callee of a tail call with at most one
+ * argument, or as the first argument of a tail call to `rt` (resume-tail) with two? An
+ * abstract run over every path tracking which operand-stack positions hold the slot's value
+ * (bit masks; false for anything it does not follow: deep stacks, loops over iterators).
+ */
+export function tailOnly(p: FnProto, slot: number, rt: Var | null): boolean {
+  const code = p.code;
+  const consts = p.consts;
+  const n = code.length;
+  const depthAt = new Int32Array(n).fill(-1);
+  const rAt = new Int32Array(n);
+  const gAt = new Int32Array(n);
+  const work: number[] = [];
+  const visit = (pc: number, d: number, rm: number, gm: number): boolean => {
+    if (pc < 0 || pc >= n || d < 0 || d > 30) return false;
+    if (depthAt[pc] >= 0) return depthAt[pc] === d && rAt[pc] === rm && gAt[pc] === gm;
+    depthAt[pc] = d;
+    rAt[pc] = rm;
+    gAt[pc] = gm;
+    work.push(pc);
+    return true;
+  };
+  if (!visit(0, 0, 0, 0)) return false;
+  while (work.length > 0) {
+    const pc = work.pop()!;
+    const d = depthAt[pc]!;
+    let rm = rAt[pc]!;
+    let gm = gAt[pc]!;
+    const op = code[pc] as Op;
+    const a1 = code[pc + 1]!;
+    const next = pc + 1 + operandCount(op, code, pc);
+    // pops k, pushes m plain values: fails if a popped position holds the slot's value
+    let pops = 0;
+    let pushes = 0;
+    let succ = true;
+    switch (op) {
+      case Op.LoadLocal:
+        if (a1 === slot) {
+          if (!visit(next, d + 1, rm | (1 << d), gm & ~(1 << d))) return false;
+          continue;
+        }
+        pushes = 1;
+        break;
+      case Op.LoadGlobal:
+        if (rt !== null && consts[a1] === rt) {
+          if (!visit(next, d + 1, rm & ~(1 << d), gm | (1 << d))) return false;
+          continue;
+        }
+        pushes = 1;
+        break;
+      case Op.StoreLocal:
+      case Op.MakeCell:
+      case Op.LoadCell:
+      case Op.StoreCell:
+        if (a1 === slot) return false;
+        pops = op === Op.StoreLocal || op === Op.StoreCell ? 1 : 0;
+        pushes = op === Op.LoadCell ? 1 : 0;
+        break;
+      case Op.MakeClosure: {
+        const cnt = code[pc + 2]!;
+        for (let i = 0; i < cnt; i++) if (code[pc + 3 + 2 * i]! !== 2 && code[pc + 4 + 2 * i]! === slot) return false;
+        pushes = 1;
+        break;
+      }
+      case Op.Const:
+      case Op.Null:
+      case Op.True:
+      case Op.False:
+      case Op.SmallInt:
+      case Op.LoadEnv:
+      case Op.LoadEnvCell:
+      case Op.LoadSelf:
+      case Op.LoadDynamic:
+        pushes = 1;
+        break;
+      case Op.Dup:
+        pops = 1;
+        pushes = 2;
+        break;
+      case Op.Pop:
+      case Op.StoreEnvCell:
+      case Op.StoreGlobal:
+        pops = 1;
+        break;
+      case Op.PopN:
+        pops = a1;
+        break;
+      case Op.Jump:
+        if (!visit(a1, d, rm, gm)) return false;
+        continue;
+      case Op.JumpIfNotTrue:
+      case Op.JumpIfFalse:
+      case Op.JumpIfTrue:
+        if (rm & (1 << (d - 1))) return false;
+        rm &= ~(1 << (d - 1));
+        gm &= ~(1 << (d - 1));
+        if (!visit(a1, d - 1, rm, gm)) return false;
+        if (!visit(next, d - 1, rm, gm)) return false;
+        continue;
+      case Op.Add:
+      case Op.Sub:
+      case Op.Mul:
+      case Op.Div:
+      case Op.Mod:
+      case Op.Lt:
+      case Op.Le:
+      case Op.Gt:
+      case Op.Ge:
+      case Op.Eq:
+      case Op.Ne:
+      case Op.BitAnd:
+      case Op.BitOr:
+      case Op.BitXor:
+      case Op.Shl:
+      case Op.Shr:
+      case Op.UShr:
+      case Op.Concat:
+      case Op.SetField:
+      case Op.Index:
+      case Op.Try:
+      case Op.Binding:
+        pops = 2;
+        pushes = 1;
+        break;
+      case Op.Not:
+      case Op.GetField:
+      case Op.ToStr:
+      case Op.IterPrep:
+      case Op.TestType:
+      case Op.TestVec:
+      case Op.VecNth:
+      case Op.VecRest:
+      case Op.TestMap:
+      case Op.MapGet:
+      case Op.Perform:
+      case Op.Reset:
+      case Op.Shift:
+      case Op.Future:
+        pops = 1;
+        pushes = 1;
+        break;
+      case Op.Handle:
+        pops = 3;
+        pushes = 1;
+        break;
+      case Op.ConcatN:
+      case Op.MakeVec:
+      case Op.MakeSet:
+      case Op.MakeMulti:
+        pops = a1;
+        pushes = 1;
+        break;
+      case Op.MakeMap:
+        pops = 2 * a1;
+        pushes = 1;
+        break;
+      case Op.MakeStruct:
+        pops = code[pc + 2]!;
+        pushes = 1;
+        break;
+      case Op.MakeStructSpread:
+        pops = code[pc + 2]! + 1;
+        pushes = 1;
+        break;
+      case Op.Call:
+        pops = a1 + 1;
+        pushes = 1;
+        break;
+      case Op.TailCall: {
+        const f = d - a1 - 1;
+        const bit = (i: number) => (i >= 0 ? 1 << i : 0);
+        // resume(v) / resume()
+        if (a1 <= 1 && rm & bit(f) && !(rm & (bit(d - 1) & ~bit(f)))) rm &= ~bit(f);
+        // resume-tail(resume, v)
+        else if (a1 === 2 && gm & bit(f) && rm & bit(f + 1) && !(rm & bit(f + 2))) rm &= ~bit(f + 1);
+        pops = a1 + 1;
+        pushes = 1;
+        break;
+      }
+      case Op.Return:
+      case Op.ReturnNonLocal:
+      case Op.JumpNonLocal:
+      case Op.Throw:
+        pops = 1;
+        succ = false;
+        break;
+      case Op.MatchFail:
+        succ = false;
+        break;
+      default:
+        // IterNext, CompileSelf and anything new: not followed
+        return false;
+    }
+    if (pops > d) return false;
+    const popped = ((1 << pops) - 1) << (d - pops);
+    if (rm & popped) return false;
+    if (!succ) continue;
+    const nd = d - pops + pushes;
+    const pushed = ((1 << pushes) - 1) << (d - pops);
+    if (!visit(next, nd, rm & ~pushed, gm & ~popped & ~pushed)) return false;
+  }
+  return true;
+}
+
 const ASYNC_FILE = "stdlib/beagle.async.bg";
 
 /**
@@ -290,7 +575,11 @@ export function throwValue(vm: VM, fiber: Fiber, value: Value): boolean {
   const exit = value instanceof Struct && value.type === FinallyExit;
   for (let i = frames.length - 1; i >= 0; i--) {
     const f = frames[i]!;
-    if (f.kind !== FrameKind.Try) continue;
+    if (f.kind !== FrameKind.Try) {
+      // a tail-resumptive handler's error is not caught inside the code that performed
+      if (f.kind === FrameKind.HandlerRun) i -= f.data as number;
+      continue;
+    }
     if (exit && f.data !== FINALLY) continue;
     const catchFn = f.tag;
     // a task's failure caught to reject its future: keep where it came from for the awaiter's report
@@ -390,6 +679,7 @@ function lookupDynamic(fiber: Fiber, v: Var): Value {
     for (let i = frames.length - 1; i >= 0; i--) {
       const f = frames[i]!;
       if (f.kind === FrameKind.Binding && f.tag === v) return f.data;
+      if (f.kind === FrameKind.HandlerRun) i -= f.data as number;
     }
   }
   return v.value === undefined ? null : v.value;
@@ -406,7 +696,12 @@ function nonLocalTarget(frames: Frame[], closure: Closure, label: Label | null):
   const home = closure.home;
   if (!home) return -1;
   let hi = frames.length - 1;
-  while (hi >= 0 && frames[hi]!.origin !== home) hi--;
+  for (; hi >= 0; hi--) {
+    const f = frames[hi]!;
+    if (f.origin === home) break;
+    // a handler running over the frames that performed cannot return or break into them
+    if (f.kind === FrameKind.HandlerRun) hi -= f.data as number;
+  }
   if (hi < 0 || !label || !label.owner || frames[hi]!.closure.proto === label.owner) return hi;
   for (let i = frames.length - 2; i > hi; i--) if (frames[i]!.closure.proto === label.owner) return i;
   return -1;
@@ -919,7 +1214,14 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
           case Op.Return: {
             const v = regs[sp - 1];
             frames.pop();
-            if (frame.kind === FrameKind.Binding) fiber.bindings--;
+            if (frame.kind !== FrameKind.Normal) {
+              if (frame.kind === FrameKind.Binding) fiber.bindings--;
+              else if (frame.kind === FrameKind.HandlerRun) {
+                handlerReturned(fiber, frame, v);
+                if (frames.length === 0) return RunResult.Done;
+                continue reload;
+              }
+            }
             if (frames.length === 0) {
               fiber.result = v;
               fiber.state = FiberState.Done;
@@ -961,6 +1263,11 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               // return from the home frame
               frames.pop();
               if (frame.kind === FrameKind.Binding) fiber.bindings--;
+              else if (frame.kind === FrameKind.HandlerRun) {
+                handlerReturned(fiber, frame, v);
+                if (frames.length === 0) return RunResult.Done;
+                continue reload;
+              }
               if (frames.length === 0) {
                 fiber.result = v;
                 fiber.state = FiberState.Done;
@@ -1207,6 +1514,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             for (; i >= 0; i--) {
               const f = frames[i]!;
               if (f.kind === FrameKind.Handle && f.tag === effect) break;
+              if (f.kind === FrameKind.HandlerRun) i -= f.data as number;
             }
             if (i < 0) {
               runtimeError(
@@ -1227,6 +1535,50 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
                 break;
               }
             }
+            if (tailPerformEnabled && impl instanceof Closure && isTailResumptive(vm, impl)) {
+              // the handler runs on top of the performing frames; see TAIL_RESUME
+              effectStats.tailPerforms++;
+              const dist = frames.length - i;
+              const hp = impl.proto;
+              if (hp.jit !== null || (++hp.hot >= jitThreshold && jitCompile(hp, vm))) {
+                tailArgs[0] = handler;
+                tailArgs[1] = op;
+                const r = enterJit(impl, tailArgs, 0, 3, budget);
+                tailArgs[0] = tailArgs[1] = null;
+                budget = jitState.left;
+                if (r === RESUMED) {
+                  regs[sp++] = resumedValue;
+                  resumedValue = null;
+                  break;
+                }
+                if (r === DEOPT) {
+                  // the handler's frame (the outermost handed over) is the HandlerRun frame
+                  const at = frames.length;
+                  landDeopt(frames);
+                  frames[at]!.kind = FrameKind.HandlerRun;
+                  frames[at]!.data = dist;
+                  continue reload;
+                }
+                removeFrames(fiber, i);
+                if (frames.length === 0) {
+                  fiber.result = r;
+                  fiber.state = FiberState.Done;
+                  return RunResult.Done;
+                }
+                deliver(fiber, r);
+                continue reload;
+              }
+              if (frames.length >= maxStackDepth) stackOverflow();
+              const b = newFrame(impl);
+              b.kind = FrameKind.HandlerRun;
+              b.data = dist;
+              b.regs[0] = handler;
+              b.regs[1] = op;
+              b.regs[2] = TAIL_RESUME;
+              frames.push(b);
+              continue reload;
+            }
+            effectStats.captures++;
             const k = new Continuation(removeFrames(fiber, i));
             pushCall(vm, fiber, impl, [handler, op, k]);
             if (fiber.state === FiberState.Parked) return RunResult.Parked;
@@ -1266,7 +1618,11 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             frame.pc = pc;
             frame.sp = sp;
             let i = frames.length - 1;
-            for (; i >= 0; i--) if (frames[i]!.kind === FrameKind.Reset) break;
+            for (; i >= 0; i--) {
+              const f = frames[i]!;
+              if (f.kind === FrameKind.Reset) break;
+              if (f.kind === FrameKind.HandlerRun) i -= f.data as number;
+            }
             if (i < 0) runtimeError("RuntimeError", "shift without an enclosing reset");
             const k = new Continuation(removeFrames(fiber, i));
             pushCall(vm, fiber, fn, [k]);

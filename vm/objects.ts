@@ -131,6 +131,12 @@ export const enum FrameKind {
   Try = 2,
   Reset = 3,
   Binding = 4,
+  /**
+   * A tail-resumptive handler's `handle` call running on top of the frames that performed
+   * (vm/interp.ts, Op.Perform): data = its distance down to the Handle frame. Searches for
+   * handlers, try boundaries, resets and dynamic bindings skip from it to below that Handle.
+   */
+  HandlerRun = 5,
 }
 
 export class Frame {
