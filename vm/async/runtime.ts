@@ -207,7 +207,7 @@ export class AsyncRuntime {
   describeTasks(): string[] {
     const now = this.timers.now();
     return [...this.tasks.live.values()].map((t) => {
-      const on = t.parkedOn ? ` on ${t.parkedOn} for ${Math.round(now - t.parkedSince)} ms` : "";
+      const on = t.parkedOn ? ` on ${t.parkedLabel} for ${Math.round(now - t.parkedSince)} ms` : "";
       return `task ${t.id}: ${t.state}${on}${t.cancelPending ? " (cancel pending)" : ""}`;
     });
   }
@@ -322,16 +322,18 @@ export class AsyncRuntime {
     spawn: StructType;
     spawnWithToken: StructType;
     await: StructType;
+    sleep: StructType;
+    cancel: StructType;
     handlers: Set<StructType>;
     runTask: Var;
   } | null = null;
 
   /**
-   * Spawn and await under the stdlib's fiber-per-task handlers (EventLoopHandler and the
-   * others whose `handle` is `__task-handle`) without capturing a continuation: those arms of
-   * `__task-handle` resume at once with a value computed from the operation alone, so doing
-   * that computation here gives the same result with no frames removed, copied and pushed
-   * back. Anything else (another handler, a handler re-extended by a program, a malformed
+   * Spawn, await, sleep and cancel under the stdlib's fiber-per-task handlers (EventLoopHandler
+   * and the others whose `handle` is `resume(__task-op(...))`) without running the handler:
+   * those arms of `__task-op` compute the resumed value from the operation alone (parking the
+   * fiber for await and sleep), so doing that computation here gives the same result with no
+   * handler frames pushed and run. Anything else (another handler, a handler re-extended by a program, a malformed
    * operation) returns undefined: the ordinary capture path.
    */
   private fastPerform(fiber: Fiber, effect: EnumType, handler: Value, impl: Value, op: Struct): Value | undefined {
@@ -353,6 +355,8 @@ export class AsyncRuntime {
         spawn: v("Spawn"),
         spawnWithToken: v("SpawnWithToken"),
         await: v("Await"),
+        sleep: v("Sleep"),
+        cancel: v("Cancel"),
         handlers,
         runTask,
       };
@@ -365,6 +369,17 @@ export class AsyncRuntime {
       const f = op.f[t.slots.get("future")!];
       if (!(f instanceof FutureStruct)) return undefined;
       return this.awaitOn(fiber, f.core);
+    }
+    if (t === fast.sleep) {
+      // `__sleep-ms(ms)`; a bad `ms` (which beagle.async's sleep checks first) fails in the handler
+      const ms = op.f[t.slots.get("ms")!];
+      if (typeof ms !== "number" || !Number.isFinite(ms)) return undefined;
+      return this.sleepPark(fiber, Math.max(ms, 0), this.okNull());
+    }
+    if (t === fast.cancel) {
+      const f = op.f[t.slots.get("future")!];
+      if (!(f instanceof FutureStruct)) return undefined;
+      return f.core.cancel();
     }
     if (t === fast.spawn || t === fast.spawnWithToken) {
       const future = this.makeFuture("Running");
@@ -414,7 +429,7 @@ export class AsyncRuntime {
     vm.defineIntrinsic(core, "__future-await", (fiber, [f]) => this.awaitOn(fiber, this.core(f)));
     // Park the calling fiber for `ms` milliseconds on the timer heap; ok(null), or the
     // cancellation marker.
-    vm.defineIntrinsic(core, "__sleep-ms", (fiber, [ms]) => this.sleepPark(fiber, checkMs(ms), ok(null)));
+    vm.defineIntrinsic(core, "__sleep-ms", (fiber, [ms]) => this.sleepPark(fiber, checkMs(ms), this.okNull()));
     // Run fn(...args) on a new fiber.
     vm.defineBuiltin(core, "__spawn-fiber", (fn, args) => {
       vm.spawn(fn, args instanceof PersistentVector ? args.toArray() : []);
@@ -521,11 +536,28 @@ export class AsyncRuntime {
     this.installStructured();
   }
 
+  private okType: StructType | null = null;
+  /** `ok(null)`, what a sleep returns (a new struct each time, as ok() makes, without its generic field mapping) */
+  private okNull(): Struct {
+    if (this.okType === null) return (this.okType = ok(null).type) && new Struct(this.okType, [null]);
+    return new Struct(this.okType, [null]);
+  }
+
   private sleepPark(fiber: Fiber, ms: number, result: Value): Value {
-    return this.tasks.suspend(fiber, `sleep ${ms} ms`, (wake) => {
-      const t = this.timers.add(ms, () => wake(result));
-      return () => this.timers.cancel(t);
-    });
+    const now = this.timers.now();
+    const r = this.tasks.suspend(
+      fiber,
+      "sleep",
+      (wake) => {
+        const t = this.timers.add(ms, () => wake(result), now);
+        return () => this.timers.cancel(t);
+      },
+      false,
+      false,
+      now,
+    );
+    if (r === INTRINSIC_DONE) this.tasks.info(fiber).parkedMs = ms;
+    return r;
   }
 
   /** Park until every future in `fs` has settled and its task (if any) has exited. */
@@ -674,7 +706,7 @@ export class AsyncRuntime {
           PersistentMap.from([
             [Keyword.of("id"), t.id],
             [Keyword.of("state"), t.state],
-            [Keyword.of("parked-on"), t.parkedOn],
+            [Keyword.of("parked-on"), t.parkedLabel],
             [Keyword.of("parked-ms"), t.parkedOn ? Math.round(now - t.parkedSince) : null],
             [Keyword.of("cancel-pending"), t.cancelPending],
             [Keyword.of("future"), t.future],

@@ -34,6 +34,8 @@ export class TaskInfo {
   /** parked where the result goes straight to user code (the prelude's sleep): cancel throws in */
   throwIn = false;
   parkedOn: string | null = null;
+  /** with parkedOn "sleep": the milliseconds (the label is built only when someone reads it) */
+  parkedMs = 0;
   parkedSince = 0;
   /** the future a spawned task settles (null for main, threads and callSync fibers) */
   future: Struct | null = null;
@@ -62,6 +64,10 @@ export class TaskInfo {
     const ws = this.exitWaiters;
     this.exitWaiters = [];
     for (const w of ws) w();
+  }
+  /** What the task is parked on, for people: "sleep 10 ms", "await", "channel receive"... */
+  get parkedLabel(): string | null {
+    return this.parkedOn === "sleep" ? `sleep ${this.parkedMs} ms` : this.parkedOn;
   }
   get state(): string {
     if (this.exited || this.fiber.state === FiberState.Done) return "done";
@@ -170,6 +176,7 @@ export class Tasks {
     arm: (wake: (v: Value) => void) => Release,
     shield = false,
     throwIn = false,
+    now = this.now(),
   ): Value {
     const t = this.info(fiber);
     if (t.cancelPending && !shield) {
@@ -195,7 +202,7 @@ export class Tasks {
     this.vm.park(fiber);
     this.parked.add(fiber);
     t.parkedOn = what;
-    t.parkedSince = this.now();
+    t.parkedSince = now;
     t.shielded = shield;
     const release = arm(wake);
     if (t.gen === gen) fiber.release = release;
