@@ -539,7 +539,7 @@ export class AsyncRuntime {
   private okType: StructType | null = null;
   /** `ok(null)`, what a sleep returns (a new struct each time, as ok() makes, without its generic field mapping) */
   private okNull(): Struct {
-    if (this.okType === null) return (this.okType = ok(null).type) && new Struct(this.okType, [null]);
+    if (this.okType === null) this.okType = ok(null).type;
     return new Struct(this.okType, [null]);
   }
 
