@@ -139,4 +139,41 @@ fn main() {
     expect(every.proto("main").jitHandOvers).toBe(8);
     expect(every.proto("main").jitEntries).toBe(8);
   });
+
+  test("a Float slot is a double in compiled code and a Float again wherever it leaves", () => {
+    const src = `struct Box { mut v }
+fn keep(x) { x }
+fn main() {
+  let mut x = 0.0
+  let mut y = 1
+  let b = Box { v: 0 }
+  let mut i = 0
+  while i < 300 { x = x + 0.5
+    y = y * 2.0
+    b.v = x - x
+    i = i + 1 }
+  [x, y, keep(x), b.v, x / 0, 0.0 - x * 0.0, x < 150, x == 150.0, x % 7]
+}`;
+    const on = run(src, 100);
+    expect(on.proto("main").jit).not.toBeNull();
+    expect(on.value).toBe(run(src, Number.POSITIVE_INFINITY).value);
+    expect(on.value).toBe(
+      "[150.0, 2037035976334486000000000000000000000000000000000000000000000000000000000000000000000000000.0, 150.0, 0.0, infinity, 0.0, false, true, 3.0]",
+    );
+  });
+
+  test("a resumed error that gives a Float slot an Int keeps the loop interpreted from there", () => {
+    const src = `fn work(x) {
+  let mut acc = 0.5
+  let mut i = 0
+  while i < 400 { acc = acc + (if i == 300 { x } else { 1 })
+    i = i + 1 }
+  acc
+}
+fn main() { try { work("s") } catch (e, resume) { resume(7) } }`;
+    const off = run(src, Number.POSITIVE_INFINITY);
+    expect(off.value).toBe("106");
+    expect(run(src, 100).value).toBe("106");
+    expect(run(src, 0).value).toBe("106");
+  });
 });

@@ -193,6 +193,156 @@ function successors(op: Op, code: Int32Array, pc: number, next: number): number[
   }
 }
 
+/** A constant that is a Float: a boxed integral float (2.0) or a non-integral number. */
+function isFloatConst(k: unknown): boolean {
+  return k instanceof BFloat || (typeof k === "number" && !Number.isInteger(k));
+}
+
+/** Ops the float typing understands; every other op gets its stack slots boxed first (see floatTypes). */
+function floatAware(op: Op): boolean {
+  switch (op) {
+    case Op.Const:
+    case Op.SmallInt:
+    case Op.Null:
+    case Op.True:
+    case Op.False:
+    case Op.LoadLocal:
+    case Op.StoreLocal:
+    case Op.Dup:
+    case Op.Pop:
+    case Op.PopN:
+    case Op.Jump:
+    case Op.JumpIfNotTrue:
+    case Op.JumpIfFalse:
+    case Op.JumpIfTrue:
+    case Op.Return:
+    case Op.Add:
+    case Op.Sub:
+    case Op.Mul:
+    case Op.Div:
+    case Op.Mod:
+    case Op.Lt:
+    case Op.Le:
+    case Op.Gt:
+    case Op.Ge:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Operand-stack values an instruction the float typing does not understand reads (they get boxed first). */
+function inputCount(op: Op, code: Int32Array, pc: number, d: number): number {
+  switch (op) {
+    case Op.StoreCell:
+    case Op.StoreEnvCell:
+    case Op.StoreGlobal:
+    case Op.Throw:
+      return 1;
+    case Op.MakeCell:
+    case Op.IterNext:
+      return 0;
+    default:
+      // the rest replace their inputs with one result
+      return d - stackAfter(op, code, pc, d) + 1;
+  }
+}
+
+/** Float typing of the slots after the instruction at pc, from their typing before it (`tin`, not changed). */
+function floatTransfer(
+  op: Op,
+  code: Int32Array,
+  pc: number,
+  d: number,
+  nl: number,
+  consts: unknown[],
+  tin: Uint8Array,
+) {
+  const t = tin.slice();
+  const top = nl + d - 1;
+  switch (op) {
+    case Op.Const:
+      t[nl + d] = isFloatConst(consts[code[pc + 1]!]) ? 1 : 0;
+      break;
+    case Op.SmallInt:
+    case Op.Null:
+    case Op.True:
+    case Op.False:
+      t[nl + d] = 0;
+      break;
+    case Op.LoadLocal:
+      t[nl + d] = t[code[pc + 1]!]!;
+      break;
+    case Op.StoreLocal:
+      t[code[pc + 1]!] = t[top]!;
+      break;
+    case Op.Dup:
+      t[nl + d] = t[top]!;
+      break;
+    case Op.Add:
+    case Op.Sub:
+    case Op.Mul:
+    case Op.Div:
+    case Op.Mod:
+      // a Float with an Int or a Float is a Float (anything else throws)
+      t[top - 1] = t[top - 1]! | t[top]!;
+      break;
+    case Op.Lt:
+    case Op.Le:
+    case Op.Gt:
+    case Op.Ge:
+      t[top - 1] = 0;
+      break;
+    default:
+      if (!floatAware(op)) {
+        // its inputs were boxed, and its result is not known to be a Float
+        t.fill(0, nl + d - inputCount(op, code, pc, d));
+        if (op === Op.MakeCell) t[code[pc + 1]!] = 0;
+      }
+  }
+  return t;
+}
+
+/**
+ * Which slots hold a Float at each instruction, on every path to it (1 = Float). Compiled code
+ * keeps those as plain JS doubles, so float arithmetic needs no type checks and integral
+ * results (0.0, 2.0) no box; a value is boxed (boxF) only where it leaves that typing: a
+ * call, a field, a return, a jump to code where the slot is not known to be a Float, a hand-over.
+ */
+function floatTypes(proto: FnProto, depths: Int32Array): (Uint8Array | null)[] {
+  const code = proto.code;
+  const nl = proto.nlocals;
+  const n = code.length;
+  const types: (Uint8Array | null)[] = new Array(n).fill(null);
+  types[0] = new Uint8Array(nl + proto.maxStack);
+  const work = [0];
+  while (work.length) {
+    const pc = work.pop()!;
+    const op = code[pc] as Op;
+    const next = pc + 1 + operandCount(op, code, pc);
+    const out = floatTransfer(op, code, pc, depths[pc]!, nl, proto.consts, types[pc]!);
+    for (const t of successors(op, code, pc, next)) {
+      const live = nl + depths[t]!;
+      const cur = types[t];
+      if (cur === null) {
+        const ty = out.slice();
+        ty.fill(0, live);
+        types[t] = ty;
+        work.push(t);
+        continue;
+      }
+      let changed = false;
+      for (let i = 0; i < live; i++)
+        if (cur[i] && !out[i]) {
+          cur[i] = 0;
+          changed = true;
+        }
+      if (changed) work.push(t);
+    }
+  }
+  return types;
+}
+
 function build(proto: FnProto, vm: VM): rt.JitFn {
   if (proto.isThunk) throw new Refuse("boundary thunk");
   const code = proto.code;
@@ -236,7 +386,11 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
   const regsList: string[] = [];
   for (let i = 0; i < nl; i++) regsList.push(`l${i}`);
   for (let i = 0; i < ms; i++) regsList.push(`s${i}`);
-  const REGS = `[${regsList.join(", ")}]`;
+  const RAW_REGS = `[${regsList.join(", ")}]`;
+  const types = floatTypes(proto, depths);
+  /** the typing of the slots where code is being generated (after any boxing emitted for the instruction) */
+  let T = types[0]!;
+  const regsFor = (ty: Uint8Array) => `[${regsList.map((r, i) => (ty[i] ? `boxF(${r})` : r)).join(", ")}]`;
   const s = (i: number) => `s${i}`;
 
   const pre: string[] = []; // wrapper scope: constants and caches
@@ -246,65 +400,84 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
     return `K${k}`;
   };
   const out: string[] = [];
-  const deoptHere = (pc: number, d: number) => `return deoptAt(c, ${pc}, ${nl + d}, ${REGS});`;
+  const deoptHere = (pc: number, d: number) => `return deoptAt(c, ${pc}, ${nl + d}, ${regsFor(T)});`;
+  /** box what is a Float here but not at `t`, before jumping there */
+  const edge = (t: number) => {
+    const to = types[t]!;
+    const live = nl + depths[t]!;
+    let code = "";
+    for (let i = 0; i < live; i++) if (T[i] && !to[i]) code += `${S(i)} = boxF(${S(i)}); `;
+    return code;
+  };
   const nargs = proto.nparams;
 
-  // Stack slots known to hold a boxed integral float constant (2.0, 4.0) in the current block:
-  // arithmetic and comparisons with them are plain float operations on the number.
-  const bf = new Map<number, { v: number; name: string }>();
   const num = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
-  const floatConstOp = (op: Op, d: number, l?: { v: number; name: string }, r?: { v: number; name: string }) => {
-    const setPc = `$pc = ${pcNow};`;
-    const a = l ? num(l.v) : "t";
-    const b = r ? num(r.v) : "u";
-    const guard =
-      [l ? "" : `typeof t === "number"`, r ? "" : `typeof u === "number"`].filter((x) => x).join(" && ") || "true";
-    const slowA = l ? l.name : "t";
-    const slowB = r ? r.name : "u";
-    let fast: string;
-    let slow: string;
-    if (op >= Op.Lt) {
-      const o = op === Op.Lt ? "<" : op === Op.Le ? "<=" : op === Op.Gt ? ">" : ">=";
-      fast = `${a} ${o} ${b}`;
-      slow = `compareBoxed(${slowA}, ${slowB}) ${o} 0`;
-    } else {
-      const o = op === Op.Add ? "+" : op === Op.Sub ? "-" : op === Op.Mul ? "*" : "/";
-      // a float operand makes it float arithmetic: an integral result is boxed
-      fast = `((r = ${a} ${o} ${b}), Number.isInteger(r) ? new BFloat(r) : r)`;
-      slow = `arithBoxed(${op - Op.Add}, ${slowA}, ${slowB})`;
-    }
-    return `${setPc} t = s${d - 2}; u = s${d - 1}; s${d - 2} = ${guard} ? ${fast} : ${slow};`;
-  };
-  let pcNow = 0;
+  const ARITH = ["+", "-", "*", "/", "%"];
+  const CMP = ["<", "<=", ">", ">="];
+  // the out-typing of the instruction before, when it falls through to the next one
+  let fallFrom: Uint8Array | null = null;
 
   for (let pc = 0; pc < n; ) {
     const op = code[pc] as Op;
     const next = pc + 1 + operandCount(op, code, pc);
     const d = depths[pc]!;
-    pcNow = pc;
     // an instruction after an unreachable one is reached by a jump, so it is a leader
     if (d === -1) {
+      fallFrom = null;
       pc = next;
       continue;
     }
     if (leader[pc]) {
+      if (fallFrom !== null) {
+        T = fallFrom;
+        out.push(edge(pc));
+      }
       out.push(`case ${pc}:`);
-      bf.clear();
     }
+    T = types[pc]!;
+    if (!floatAware(op)) {
+      // box the Floats among its inputs: this instruction expects Values
+      let boxed: Uint8Array | null = null;
+      for (let i = nl + d - inputCount(op, code, pc, d); i < nl + d; i++)
+        if (T[i]) {
+          out.push(`${S(i)} = boxF(${S(i)});`);
+          boxed ??= T.slice();
+          boxed[i] = 0;
+        }
+      if (boxed !== null) T = boxed;
+    }
+    const Fs = T[nl + d - 2] === 1;
+    const Ft = T[nl + d - 1] === 1;
     const a1 = code[pc + 1]!;
     const top = s(d - 1);
     const sec = s(d - 2);
     const setPc = `$pc = ${pc};`;
+    // Arithmetic or a comparison with a Float operand, which is a plain double here: no
+    // boxing, and no check at all when both are (the other kind of operand is checked to be a number).
+    const floatOp = (op: Op, fs: boolean, ft: boolean) => {
+      const cmp = op >= Op.Lt;
+      const o = cmp ? CMP[op - Op.Lt]! : ARITH[op - Op.Add]!;
+      if (fs && ft) return `${sec} = ${sec} ${o} ${top};`;
+      const x = fs ? sec : "t";
+      const y = ft ? top : "t";
+      const bx = fs ? `boxF(${sec})` : "t";
+      const by = ft ? `boxF(${top})` : "t";
+      const slow = cmp ? `compareBoxed(${bx}, ${by}) ${o} 0` : `unF(arithBoxed(${op - Op.Add}, ${bx}, ${by}))`;
+      return `${setPc} t = ${fs ? top : sec}; ${sec} = typeof t === "number" ? ${x} ${o} ${y} : ${slow};`;
+    };
     const binNum = (fast: string, slow: string) =>
       `${setPc} t = ${sec}; u = ${top}; ${sec} = typeof t === "number" && typeof u === "number" ? ${fast} : ${slow};`;
     const backEdge = (t: number) =>
       t <= pc
-        ? `if (--S.fuel < 0) return deoptFuel(c, ${t}, ${nl + depths[t]!}, ${REGS}); pc = ${t}; continue;`
-        : `pc = ${t}; continue;`;
+        ? `${edge(t)}if (--S.fuel < 0) return deoptFuel(c, ${t}, ${nl + depths[t]!}, ${regsFor(types[t]!)}); pc = ${t}; continue;`
+        : `${edge(t)}pc = ${t}; continue;`;
     switch (op) {
-      case Op.Const:
-        out.push(`${s(d)} = ${K(a1)};`);
+      case Op.Const: {
+        const k = consts[a1];
+        if (isFloatConst(k)) out.push(`${s(d)} = ${num(k instanceof BFloat ? k.v : (k as number))};`);
+        else out.push(`${s(d)} = ${K(a1)};`);
         break;
+      }
       case Op.Null:
         out.push(`${s(d)} = null;`);
         break;
@@ -336,7 +509,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
         out.push(`${setPc} ${S(a1)}.v = ${top};`);
         break;
       case Op.MakeCell:
-        out.push(`${S(a1)} = new Cell(${S(a1)});`);
+        out.push(`${S(a1)} = new Cell(${T[a1] ? `boxF(${S(a1)})` : S(a1)});`);
         break;
       case Op.LoadEnv:
         out.push(`${s(d)} = env[${a1}];`);
@@ -376,8 +549,8 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
       case Op.Le:
       case Op.Gt:
       case Op.Ge:
-        if (bf.has(d - 1) || bf.has(d - 2)) {
-          out.push(floatConstOp(op, d, bf.get(d - 2), bf.get(d - 1)));
+        if (Fs || Ft) {
+          out.push(floatOp(op, Fs, Ft));
           break;
         }
         if (op === Op.Div) {
@@ -400,6 +573,10 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
         );
         break;
       case Op.Mod:
+        if (Fs || Ft) {
+          out.push(floatOp(op, Fs, Ft));
+          break;
+        }
         out.push(
           `${setPc} t = ${sec}; u = ${top}; ${sec} = typeof t === "number" && typeof u === "number" && Number.isInteger(t) && Number.isInteger(u) && u !== 0 ? (t % u) + 0 : arithBoxed(4, t, u);`,
         );
@@ -458,7 +635,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
         const useResult =
           op === Op.TailCall
             ? `return ${call};`
-            : `u = ${call}; if (u === DEOPT) return deopt(c, ${next}, ${nl + f}, ${REGS}); ${s(f)} = u;`;
+            : `u = ${call}; if (u === DEOPT) return deopt(c, ${next}, ${nl + f}, ${regsFor(T)}); ${s(f)} = u;`;
         out.push(
           `${setPc} t = ${s(f)};` +
             (argc > 0 ? ` if (!(t instanceof Closure)) t = resolveCallee(t, ${s(f + 1)}, ${argc});` : "") +
@@ -469,7 +646,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
         break;
       }
       case Op.Return:
-        out.push(`return ${top};`);
+        out.push(Ft ? `return boxF(${top});` : `return ${top};`);
         break;
       case Op.MakeClosure: {
         const cnt = code[pc + 2]!;
@@ -477,7 +654,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
         for (let i = 0; i < cnt; i++) {
           const kind = code[pc + 3 + 2 * i]!;
           const idx = code[pc + 4 + 2 * i]!;
-          env.push(kind === 0 ? S(idx) : kind === 2 ? `env[${idx}]` : "(c.owner ?? c)");
+          env.push(kind === 0 ? (T[idx] ? `boxF(${S(idx)})` : S(idx)) : kind === 2 ? `env[${idx}]` : "(c.owner ?? c)");
         }
         out.push(`${s(d)} = new Closure(${K(a1)}, [${env.join(", ")}]);`);
         break;
@@ -592,28 +769,10 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
         if (deoptsAt(op)) out.push(deoptHere(pc, d));
         else throw new Refuse(`op ${OP_NAMES[op]}`);
     }
-    switch (op) {
-      case Op.Const:
-      case Op.SmallInt:
-      case Op.Null:
-      case Op.True:
-      case Op.False:
-      case Op.LoadLocal:
-      case Op.LoadCell:
-      case Op.LoadEnv:
-      case Op.LoadEnvCell:
-      case Op.LoadSelf:
-      case Op.LoadGlobal:
-      case Op.Dup: {
-        // these write only the new top slot
-        bf.delete(d);
-        const k = consts[a1];
-        if (op === Op.Const && k instanceof BFloat && Number.isFinite(k.v)) bf.set(d, { v: k.v, name: K(a1) });
-        break;
-      }
-      default:
-        bf.clear();
-    }
+    fallFrom =
+      successors(op, code, pc, next)[0] === next && op !== Op.Jump
+        ? floatTransfer(op, code, pc, d, nl, consts, T)
+        : null;
     pc = next;
   }
   // falling off the end cannot happen in well-formed bytecode (it ends in Return)
@@ -626,6 +785,25 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
   const loadRegs: string[] = [];
   for (let i = 0; i < nl; i++) loadRegs.push(`l${i} = R[${i}];`);
   for (let i = 0; i < ms; i++) loadRegs.push(`s${i} = R[${nl + i}];`);
+  // Entering at a loop head (OSR) from the interpreter's boxed registers: unbox the slots
+  // typed Float there. A resumed error or `throw` can reach the loop by a path the typing does
+  // not see; when a slot then holds no Float, the interpreter keeps the frame.
+  const osrUnbox: string[] = [];
+  const fm: string[] = [];
+  for (let pc = 0; pc < n; pc++) {
+    const ty = types[pc];
+    if (ty === null) continue;
+    const fl: number[] = [];
+    for (let i = 0; i < ty.length; i++) if (ty[i]) fl.push(i);
+    if (fl.length === 0) continue;
+    fm.push(`FM[${pc}] = [${fl.join(", ")}];`);
+    if (!leader[pc]) continue;
+    const check = fl.map((i) => `!isF(${S(i)})`).join(" || ");
+    const unbox = fl.map((i) => `${S(i)} = unF(${S(i)});`).join(" ");
+    osrUnbox.push(`case ${pc}: if (${check}) return deoptAt(c, P, ${nl + depths[pc]!}, R); ${unbox} break;`);
+  }
+  pre.push(`const FM = [];`, ...fm);
+  const osr = osrUnbox.length ? ` switch (P) { ${osrUnbox.join(" ")} }` : "";
   const params = ["d", "c", "R", "P"];
   for (let i = 0; i < nargs; i++) params.push(`a${i}`);
   const fname = "jit_" + proto.name.replace(/[^A-Za-z0-9_$]/g, "_");
@@ -634,15 +812,15 @@ ${pre.join("\n")}
 return function ${fname}(${params.join(", ")}) {
   let ${[...locals, "t", "u", "r", "$pc = 0", "pc = 0"].join(", ")};
   const env = c.env;
-  if (R !== null) { ${loadRegs.join(" ")} pc = P; }
-  else if (d > ${JIT_MAX_DEPTH} || --S.fuel < 0) return deoptFuel(c, 0, ${nl}, ${REGS});
+  if (R !== null) { ${loadRegs.join(" ")} pc = P;${osr} }
+  else if (d > ${JIT_MAX_DEPTH} || --S.fuel < 0) return deoptFuel(c, 0, ${nl}, ${RAW_REGS});
   try {
     for (;;) switch (pc) {
 ${out.join("\n")}
     default: throw new Error("jit: bad entry " + pc);
     }
   } catch (e) {
-    return caught(e, c, $pc, ${REGS});
+    return caught(e, c, $pc, ${RAW_REGS}, FM[$pc]);
   }
 };`;
   if (DUMP && proto.qualifiedName.includes(DUMP)) process.stderr.write(`// ${proto.qualifiedName}\n${src}\n`);
@@ -661,6 +839,9 @@ ${out.join("\n")}
     mulN: rt.mulN,
     resolveCallee: rt.resolveCallee,
     calleeJit,
+    boxF: rt.boxF,
+    unF: rt.unF,
+    isF: rt.isF,
     concatFail: rt.concatFail,
     matchFail: rt.matchFail,
     spreadFail: rt.spreadFail,

@@ -110,7 +110,14 @@ function handOver(c: Closure, pc: number, sp: number, regs: Value[], byCode: boo
  * interpreter leaves it when that operation throws, and record the error.
  * `depths` gives the operand-stack depth before each instruction.
  */
-export function caught(e: unknown, c: Closure, opPc: number, regs: Value[]): typeof DEOPT {
+export function caught(
+  e: unknown,
+  c: Closure,
+  opPc: number,
+  regs: Value[],
+  floats: number[] | undefined,
+): typeof DEOPT {
+  if (floats !== undefined) for (const i of floats) regs[i] = boxF(regs[i] as number);
   const p = c.proto;
   const code = p.code;
   const op = code[opPc] as Op;
@@ -157,6 +164,25 @@ export function popsBeforeThrow(op: Op): number {
     default:
       return 0;
   }
+}
+
+// Compiled code keeps a slot known to hold a Float as a plain double (see floatTypes in
+// compile.ts). These convert between that and the Value representation, where an integral
+// Float is a BFloat box.
+
+/** A Float slot's double as a Value. Leaves a BFloat as it is (boxing twice is harmless). */
+export function boxF(x: number): Value {
+  return Number.isInteger(x) ? new BFloat(x) : x;
+}
+
+/** A Float Value as a double. */
+export function unF(v: Value): number {
+  return typeof v === "number" ? v : (v as BFloat).v;
+}
+
+/** Whether a Value is a Float. */
+export function isF(v: Value): boolean {
+  return typeof v === "number" ? !Number.isInteger(v) : v instanceof BFloat;
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
