@@ -951,7 +951,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               const r = a * b;
               if (Number.isInteger(r)) {
                 if (Number.isInteger(a) && Number.isInteger(b))
-                  regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Mul, a, b);
+                  regs[sp - 1] = r <= MAX_SAFE && r >= -MAX_SAFE ? r + 0 : arith(ArithOp.Mul, a, b); // 0 * -1 is Int 0, not -0
                 else regs[sp - 1] = new BFloat(r);
               } else regs[sp - 1] = Object.is(r, -0) ? new BFloat(r) : r;
             } else regs[sp - 1] = arithBoxed(ArithOp.Mul, a, b);

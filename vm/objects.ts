@@ -110,10 +110,35 @@ export class Protocol {
 }
 
 /** A protocol method: a function value that dispatches on its first argument's type. */
+/** Bumped whenever any protocol method's implementations change: compiled call sites cache what they resolved until then. */
+export const protocolVersion = { v: 0 };
+
+class ImplMap extends Map<unknown, Value> {
+  override set(k: unknown, v: Value): this {
+    protocolVersion.v++;
+    return super.set(k, v);
+  }
+  override delete(k: unknown): boolean {
+    protocolVersion.v++;
+    return super.delete(k);
+  }
+  override clear() {
+    protocolVersion.v++;
+    super.clear();
+  }
+}
+
 export class ProtocolMethod {
   /** type key (StructType, EnumType or TypeDescriptor) -> implementation; keyed per protocol argument too */
-  readonly impls = new Map<unknown, Value>();
-  defaultImpl: Value = null;
+  readonly impls: Map<unknown, Value> = new ImplMap();
+  #defaultImpl: Value = null;
+  get defaultImpl(): Value {
+    return this.#defaultImpl;
+  }
+  set defaultImpl(v: Value) {
+    protocolVersion.v++;
+    this.#defaultImpl = v;
+  }
   /** parameterised protocols (Handler(E)): argument type -> (type key -> impl) */
   readonly paramImpls = new Map<unknown, Map<unknown, Value>>();
   constructor(

@@ -176,4 +176,28 @@ fn main() { try { work("s") } catch (e, resume) { resume(7) } }`;
     expect(run(src, 100).value).toBe("106");
     expect(run(src, 0).value).toBe("106");
   });
+
+  test("a compiled protocol call site sees an implementation replaced after it cached one", () => {
+    setJitThreshold(10);
+    const rt = createRuntime();
+    const mod = rt.loader.runSource(
+      `namespace ic_unit
+protocol P { fn who(self) }
+struct A {}
+extend A with P { fn who(self) { 1 } }
+fn main() {
+  let a = A {}
+  let mut s = 0
+  let mut i = 0
+  while i < 500 { s = s + who(a)
+    i = i + 1 }
+  s
+}`,
+      "ic_unit.bg",
+    );
+    const main = () => formatValue(runMainFiber(rt.vm, mod.ns.vars.get("main")!.value, null).result, 1);
+    expect(main()).toBe("500");
+    rt.loader.runSource("namespace ic_unit\nextend A with P { fn who(self) { 2 } }", "ic_unit_2.bg");
+    expect(main()).toBe("1000");
+  });
 });

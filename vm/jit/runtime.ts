@@ -16,7 +16,9 @@ import { ArithOp, arith } from "../arith.ts";
 import { type FnProto, Op, OP_NAMES, operandCount } from "../bytecode.ts";
 import { type Closure, Frame, MultiFn, ProtocolMethod } from "../objects.ts";
 import { PersistentMap } from "../collections/map.ts";
-import { BFloat, type Value } from "../values.ts";
+import { PersistentSet } from "../collections/set.ts";
+import { PersistentVector } from "../collections/vector.ts";
+import { BFloat, Struct, type Value } from "../values.ts";
 import { findImpl, inputsLeftOnThrow } from "../interp.ts";
 import { runtimeError, typeError } from "../errors.ts";
 import { formatValue } from "../print.ts";
@@ -214,7 +216,7 @@ export function mulN(a: number, b: number): Value {
   const r = a * b;
   if (Number.isInteger(r)) {
     if (Number.isInteger(a) && Number.isInteger(b))
-      return r <= MAX_SAFE && r >= -MAX_SAFE ? r : arith(ArithOp.Mul, a, b);
+      return r <= MAX_SAFE && r >= -MAX_SAFE ? r + 0 : arith(ArithOp.Mul, a, b);
     return new BFloat(r);
   }
   return Object.is(r, -0) ? new BFloat(r) : r;
@@ -231,6 +233,17 @@ export function resolveCallee(fn: Value, first: Value, argc: number): Value {
     if (c !== undefined) fn = c;
   }
   return fn;
+}
+
+/**
+ * What a protocol call site's cache is keyed by besides the method: something that fixes
+ * which implementation findImpl picks for this receiver (its struct type, or its class for
+ * the collections), or null when the receiver is not one of those (then no caching).
+ */
+export function icKey(x: Value): unknown {
+  if (x instanceof Struct) return x.type.successor === null ? x.type : null;
+  if (x instanceof PersistentVector || x instanceof PersistentMap || x instanceof PersistentSet) return x.constructor;
+  return typeof x === "string" ? "string" : null;
 }
 
 export function concatFail(a: Value, b: Value): never {
