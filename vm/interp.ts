@@ -257,6 +257,24 @@ export function dispatch(pm: ProtocolMethod, args: Value[]): Value {
   return impl;
 }
 
+/** The index of the Handle frame a `perform` of `effect` reaches from the top of `frames`, or -1. */
+export function findHandle(frames: Frame[], effect: EnumType): number {
+  let i = frames.length - 1;
+  for (; i >= 0; i--) {
+    const f = frames[i]!;
+    if (f.kind === FrameKind.Handle && f.tag === effect) break;
+    if (f.kind === FrameKind.HandlerRun) i -= f.data as number;
+  }
+  return i;
+}
+
+/** The `handle` implementation for `handler`, or undefined when it has none. */
+export function handlerImplOf(vm: VM, effect: EnumType, handler: Value): Value | undefined {
+  const pm = vm.handleMethod();
+  const key = typeKeyOf(handler);
+  return pm?.paramImpls.get(effect)?.get(key) ?? pm?.impls.get(key);
+}
+
 /** The Beagle `handle` method of Handler(E) for this handler value. */
 function handlerImpl(vm: VM, effect: EnumType, handler: Value): Value {
   const pm = vm.handleMethod();
@@ -552,6 +570,8 @@ export function tailOnly(p: FnProto, slot: number, rt: Var | null): boolean {
 }
 
 const ASYNC_FILE = "stdlib/beagle.async.bg";
+/** The name of the async runtime's catch for a task body (vm/async/runtime.ts startTask). */
+export const TASK_FAILED = "beagle.async/__task-failed";
 
 /**
  * `try ... finally` (compiler/codegen.ts tryFinally): a return/break/continue leaving the
@@ -583,7 +603,10 @@ export function throwValue(vm: VM, fiber: Fiber, value: Value): boolean {
     if (exit && f.data !== FINALLY) continue;
     const catchFn = f.tag;
     // a task's failure caught to reject its future: keep where it came from for the awaiter's report
-    if (catchFn instanceof Closure && catchFn.proto.file === ASYNC_FILE) {
+    if (
+      (catchFn instanceof Closure && catchFn.proto.file === ASYNC_FILE) ||
+      (catchFn instanceof Builtin && catchFn.name === TASK_FAILED)
+    ) {
       rememberValueTrace(value, captureTrace(fiber, -1), false);
     }
     const resumable = f.data === true;

@@ -280,6 +280,37 @@ fn cancel-in-handler() {
   })
   [r, deref(seen), deref(c)]
 }
+// tasks: started by the runtime without __run-task's frames; spawn and await of a settled
+// future without a perform under the stdlib's handler, through a program's handler otherwise
+fn task-outcomes() {
+  let ok = async/spawn(fn() { 40 + 2 })
+  let bad = async/spawn(fn() { throw("task failed") })
+  let odd = async/spawn(fn(x) { x })
+  let not-fn = async/spawn(42)
+  let pending = async/spawn(fn() { async/sleep(1)
+    :late })
+  async/sleep(0)
+  [async/await(ok),
+   try { async/await(bad) } catch (e) { [:caught, e] },
+   try { async/await(odd) } catch (e) { :arity },
+   try { async/await(not-fn) } catch (e) { :not-callable },
+   async/await(pending),
+   async/await(ok)]
+}
+fn counted-tasks(n) {
+  let c = atom(0)
+  let r = handle effect/Handler(async/Async) with CountOps { n: c } {
+    let mut fs = []
+    let mut i = 0
+    while i < n {
+      let k = i
+      fs = push(fs, async/spawn(fn() { k }))
+      i = i + 1
+    }
+    count(async/await-all(fs))
+  }
+  [r, deref(c)]
+}
 fn blocking-ops() {
   async/run-blocking(fn() {
     let f = async/spawn(fn() { async/sleep(0)
@@ -400,6 +431,10 @@ for (const threshold of [200, 0]) {
       expect(ci.text).toEndWith(", 1]");
       expect(ci.captures).toBe(0);
       expect(both("blocking-ops").text).toBe("42");
+      expect(both("task-outcomes").text).toBe('[42, [:caught, "task failed"], :arity, :not-callable, :late, 42]');
+      // a program's handler sees every spawn and await, and forwards them
+      const ct = both("counted-tasks", [50]);
+      expect(ct.text).toBe("[50, 100]");
       const c = both("cancel-sleeper");
       expect(c.text).toContain("TimedOut");
       expect(c.text).toContain("Cancelled");

@@ -5,11 +5,12 @@
 // A parked fiber is resumed with vm.wake(fiber, value): the value becomes the
 // result of the intrinsic call it parked in (`__future-await`, `__sleep-ms`,
 // `__file-op`), and the Beagle handler then resumes the task's continuation.
-import { Closure, type Fiber, FiberState, INTRINSIC_DONE, type Var } from "../objects.ts";
+import { Builtin, Closure, Fiber, FiberState, Frame, FrameKind, INTRINSIC_DONE, type Var } from "../objects.ts";
+import { FnProto, Op } from "../bytecode.ts";
 import { BFloat, EnumType, Keyword, Struct, StructType, type Value } from "../values.ts";
 import { PersistentMap } from "../collections/map.ts";
 import { BeagleThrow, captureTrace, recordUncaught, rememberValueTrace } from "../errors.ts";
-import { ChannelCore, RaiseType, Tasks, isRaise } from "./tasks.ts";
+import { ChannelCore, RaiseType, type TaskInfo, Tasks, isRaise } from "./tasks.ts";
 import { runtimeError, typeError } from "../errors.ts";
 import { PersistentVector } from "../collections/vector.ts";
 import { FutureCore, type Outcome } from "./future.ts";
@@ -20,7 +21,7 @@ import { blockingSleep } from "../builtins/core.ts";
 import { errorValue, ok } from "../core-types.ts";
 import { LoopBackend } from "./loop-backend.ts";
 import { type Abort, type FdReadiness, type IoContext, ioOp } from "./io-ops.ts";
-import { finallyBuiltins, throwValue } from "../interp.ts";
+import { TASK_FAILED, callValue, finallyBuiltins, findHandle, handlerImplOf, throwValue } from "../interp.ts";
 import { catchSignals, dieOfSignal, releaseSignals, takeSignal } from "../../ffi/signals.ts";
 
 /** How often an idle program with a Ctrl-C handler looks for the signal. */
@@ -191,8 +192,10 @@ export class AsyncRuntime {
   }
 
   private observe(c: FutureCore) {
+    // only a rejected core that nobody had observed can be in the set
+    if (c.observed) return;
     c.observed = true;
-    this.tasks.unobserved.delete(c);
+    if (c.status === "Rejected") this.tasks.unobserved.delete(c);
   }
 
   /** Rejected futures nobody awaited: reported when the program ends (vm/run.ts). */
@@ -257,10 +260,22 @@ export class AsyncRuntime {
   private typesCache: { future: StructType; state: EnumType; atom: StructType } | null = null;
 
   private stateValue(core: FutureCore): Value {
-    const variant = this.types().state.variants.get(core.status)!;
+    let byStatus = this.stateVariants;
+    if (byStatus === null) {
+      const vs = this.types().state.variants;
+      byStatus = this.stateVariants = {
+        Pending: vs.get("Pending")!,
+        Running: vs.get("Running")!,
+        Resolved: vs.get("Resolved")!,
+        Rejected: vs.get("Rejected")!,
+        Cancelled: vs.get("Cancelled")!,
+      };
+    }
+    const variant = byStatus[core.status];
     if (core.status === "Resolved" || core.status === "Rejected") return new Struct(variant, [core.value]);
     return variant.unit ?? new Struct(variant, []);
   }
+  private stateVariants: Record<FutureCore["status"], StructType> | null = null;
 
   /** A new Future struct `Future { state_atom: Atom { value: FutureState.X } }` backed by a FutureCore. */
   makeFuture(initial: "Pending" | "Running"): Struct {
@@ -281,8 +296,8 @@ export class AsyncRuntime {
 
   /** The value an awaiting fiber receives: the value itself, or a marker the Beagle side rethrows. */
   private awaitResult(o: Outcome): Value {
-    const ns = this.vm.namespaces.get("beagle.async")!;
     if (o.status === "Resolved") return o.value;
+    const ns = this.vm.namespaces.get("beagle.async")!;
     if (o.status === "Rejected") return new Struct(ns.vars.get("AwaitRejected")!.value as StructType, [o.error]);
     return new Struct(ns.vars.get("AwaitCancelled")!.value as StructType, []);
   }
@@ -307,14 +322,80 @@ export class AsyncRuntime {
       c.cancel();
       return future;
     }
-    const fiber = vm.spawn(runner, args);
+    const fiber =
+      (runner === this.runTaskFn() && args.length === 3 && this.startTask(args[0], args[1])) || vm.spawn(runner, args);
     const t = this.tasks.register(fiber, future as Struct, c, tok);
     // tasks run on their spawner's (green) thread, as upstream's cooperative ones do
     if (vm.current) t.threadId = this.tasks.info(vm.current).threadId;
     if (fiber.state === FiberState.Done) this.tasks.exited(fiber);
-    else fiber.onDone = (f) => this.tasks.exited(f);
+    else fiber.onDone = this.taskDone;
     return future;
   }
+
+  private runTaskVar: Var | null | undefined = undefined;
+  /** beagle.async's `__run-task`, the Beagle runner of a task body. */
+  private runTaskFn(): Value {
+    if (this.runTaskVar === undefined)
+      this.runTaskVar = this.vm.namespaces.get("beagle.async")?.vars.get("__run-task") ?? null;
+    return this.runTaskVar === null ? undefined : this.runTaskVar.value;
+  }
+
+  /** A task's fiber ended: settle its future with the body's value (a failure already rejected it). */
+  private readonly taskDone = (f: Fiber) => {
+    const t = f.task as TaskInfo | null;
+    if (t?.native && f.error === undefined) t.core?.resolve(f.result);
+    this.tasks.exited(f);
+  };
+
+  /**
+   * What `__run-task(handler, thunk, future)` does, without its Beagle frames and closures: a
+   * fiber whose stack is a Handle boundary (the Async effect, `handler`), a Try boundary whose
+   * catch rejects the future (__task-failed, below), and the thunk's call. Both boundaries run
+   * a one-instruction body that returns what the frame above delivers; the future is resolved
+   * when the fiber ends (taskDone). Null for a thunk that is not a plain zero-argument
+   * function: the Beagle runner then reports what is wrong with it inside the task.
+   */
+  private startTask(handler: Value, thunk: Value): Fiber | null {
+    if (!(thunk instanceof Closure) || thunk.proto.variadic || thunk.proto.nparams !== 0) return null;
+    const effect = this.vm.namespaces.get("beagle.async")?.vars.get("Async")?.value;
+    if (!(effect instanceof EnumType)) return null;
+    const fiber = new Fiber();
+    fiber.scheduled = true;
+    const h = new Frame(this.passClosure, [null]);
+    h.kind = FrameKind.Handle;
+    h.tag = effect;
+    h.data = handler;
+    const c = new Frame(this.passClosure, [null]);
+    c.kind = FrameKind.Try;
+    c.tag = this.taskFailed;
+    c.data = false;
+    fiber.frames.push(h, c);
+    callValue(this.vm, fiber, thunk, []);
+    this.tasks.info(fiber).native = true;
+    this.vm.schedule(fiber);
+    return fiber;
+  }
+
+  /** The body of startTask's boundary frames: `Return` of the value delivered to it. */
+  private readonly passClosure = (() => {
+    const p = new FnProto("__run-task", "beagle.async", "stdlib/beagle.async.bg");
+    p.code = Int32Array.of(Op.Return);
+    p.lines = new Int32Array(1);
+    p.cols = new Int32Array(1);
+    p.maxStack = 1;
+    return new Closure(p, []);
+  })();
+
+  /** The catch of a task body: its failure rejects the task's future (as `__future-reject!`). */
+  private readonly taskFailed = new Builtin(TASK_FAILED, (e: Value) => {
+    const f = this.vm.current;
+    const c = f ? (f.task as TaskInfo | null)?.core : null;
+    if (c) {
+      const changed = c.reject(e);
+      if (changed && !c.observed && c.waiterCount === 0) this.tasks.unobserved.add(c);
+    }
+    return null;
+  });
 
   /** What the fast path needs from beagle.async, looked up once it is loaded. */
   private fast: {
@@ -337,13 +418,45 @@ export class AsyncRuntime {
    * operation) returns undefined: the ordinary capture path.
    */
   private fastPerform(fiber: Fiber, effect: EnumType, handler: Value, impl: Value, op: Struct): Value | undefined {
+    const fast = this.fastInfo();
+    if (fast === null) return undefined;
+    if (effect !== fast.async || !(handler instanceof Struct) || !fast.handlers.has(handler.type)) return undefined;
+    // the stdlib's own `handle`, not one a program put in its place
+    if (!(impl instanceof Closure) || impl.proto.file !== ASYNC_FILE) return undefined;
+    return this.fastOp(fiber, fast, handler, op);
+  }
+
+  /**
+   * What vm.fastPerform answers for `op` if it were performed now by the running fiber, or
+   * undefined (another handler in force, none, the hook switched off). Compiled code never
+   * holds boundary frames, so the fiber's frames show every Handle in force even while
+   * compiled code runs: __spawn-now and __await-now use this to spawn and await without a
+   * perform, which compiled code cannot do without handing its frames to the interpreter.
+   * Only for operations that never park.
+   */
+  private answerNow(variant: StructType, field: string, value: Value): Value | undefined {
+    const hook = this.vm.fastPerform;
+    const fiber = this.vm.current;
+    const fast = this.fastInfo();
+    if (hook === null || fiber === null || fast === null) return undefined;
+    const i = findHandle(fiber.frames, fast.async);
+    if (i < 0) return undefined;
+    const handler = fiber.frames[i]!.data;
+    const impl = handlerImplOf(this.vm, fast.async, handler);
+    if (impl === undefined) return undefined;
+    const fields: Value[] = new Array(variant.fields.length).fill(null);
+    fields[variant.slots.get(field)!] = value;
+    return hook(fiber, fast.async, handler, impl, new Struct(variant, fields));
+  }
+
+  private fastInfo() {
     let fast = this.fast;
     if (fast === null) {
       const ns = this.vm.namespaces.get("beagle.async");
-      if (!ns) return undefined;
+      if (!ns) return null;
       const a = ns.vars.get("Async")?.value;
       const runTask = ns.vars.get("__run-task");
-      if (!(a instanceof EnumType) || !runTask) return undefined;
+      if (!(a instanceof EnumType) || !runTask) return null;
       const handlers = new Set<StructType>();
       for (const n of ["EventLoopHandler", "ThreadedHandler", "CooperativeHandler", "ImplicitAsyncHandler"]) {
         const t = ns.vars.get(n)?.value;
@@ -361,9 +474,15 @@ export class AsyncRuntime {
         runTask,
       };
     }
-    if (effect !== fast.async || !(handler instanceof Struct) || !fast.handlers.has(handler.type)) return undefined;
-    // the stdlib's own `handle`, not one a program put in its place
-    if (!(impl instanceof Closure) || impl.proto.file !== ASYNC_FILE) return undefined;
+    return fast;
+  }
+
+  private fastOp(
+    fiber: Fiber,
+    fast: NonNullable<AsyncRuntime["fast"]>,
+    handler: Struct,
+    op: Struct,
+  ): Value | undefined {
     const t = op.type;
     if (t === fast.await) {
       const f = op.f[t.slots.get("future")!];
@@ -441,6 +560,21 @@ export class AsyncRuntime {
       this.spawnTask(runner, args instanceof PersistentVector ? args.toArray() : [], future, this.core(future), token),
     );
     vm.fastPerform = (fiber, effect, handler, impl, op) => this.fastPerform(fiber, effect, handler, impl, op);
+    // spawn and await of a settled future without a perform, where the Async handler in force
+    // is the stdlib's task handler: what fastPerform would answer, as plain builtins that
+    // compiled code calls directly. Otherwise null / NOT_NOW: beagle.async then performs.
+    vm.defineBuiltin(core, "__spawn-now", (thunk) => {
+      const fast = this.fastInfo();
+      return (fast && this.answerNow(fast.spawn, "thunk", thunk)) ?? null;
+    });
+    vm.defineBuiltin(core, "__await-now", (f) => {
+      const fast = this.fastInfo();
+      // a pending future parks: that needs the perform
+      if (fast === null || !(f instanceof FutureStruct) || !f.core.settled) return NOT_NOW;
+      const r = this.answerNow(fast.await, "future", f);
+      return r === undefined || r === INTRINSIC_DONE ? NOT_NOW : r;
+    });
+    vm.defineBuiltin(core, "__not-now?", (r) => r === NOT_NOW);
     // A file operation on the worker pool (if the I/O backend has one), parking the fiber.
     // Cancelled, the task stops waiting and the pool's result is dropped when it comes.
     vm.defineIntrinsic(core, "__file-op", (fiber, [op, a, b]) => {
@@ -858,6 +992,9 @@ export class AsyncRuntime {
 }
 
 /** A sleep/timeout duration: a finite, non-negative number of milliseconds. */
+/** What __await-now answers when the await has to perform (pending future, another handler). */
+const NOT_NOW = new Struct(new StructType("beagle.async", "__NotNow", []), []);
+
 function checkMs(ms: Value, what = "sleep"): number {
   const d = typeof ms === "bigint" ? Number(ms) : ms instanceof BFloat ? ms.v : ms;
   if (typeof d !== "number" || !Number.isFinite(d))

@@ -43,6 +43,8 @@ export class TaskInfo {
   /** the cancellation token (beagle.async CancellationToken) the task runs under */
   token: Value = null;
   exited = false;
+  /** started by the runtime (AsyncRuntime.startTask): its future is resolved when the fiber ends */
+  native = false;
   /** the OS-thread-like identity `thread-id` reports: a task shares its spawner's */
   threadId: number;
   private exitWaiters: (() => void)[] = [];
