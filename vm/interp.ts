@@ -18,6 +18,7 @@ import {
   Intrinsic,
   MultiFn,
   ProtocolMethod,
+  protocolVersion,
   type Var,
 } from "./objects.ts";
 import { BFloat, type EnumType, Keyword, Struct, StructType, type Value } from "./values.ts";
@@ -275,12 +276,24 @@ export function handlerImplOf(vm: VM, effect: EnumType, handler: Value): Value |
   return pm?.paramImpls.get(effect)?.get(key) ?? pm?.impls.get(key);
 }
 
+// the last handler looked up: a loop of performs asks for the same one every time
+let memoHandler: Value;
+let memoEffect: EnumType | null = null;
+let memoVersion = -1;
+let memoImpl: Value = null;
+
 /** The Beagle `handle` method of Handler(E) for this handler value. */
 function handlerImpl(vm: VM, effect: EnumType, handler: Value): Value {
+  // every extend (and every carry-over to a redefined type) changes protocolVersion
+  if (handler === memoHandler && effect === memoEffect && protocolVersion.v === memoVersion) return memoImpl;
   const pm = vm.handleMethod();
   const key = typeKeyOf(handler);
   const impl = pm?.paramImpls.get(effect)?.get(key) ?? pm?.impls.get(key);
   if (!impl) runtimeError("RuntimeError", `No Handler(${effect.name}) implementation for ${typeNameOf(handler)}`);
+  memoHandler = handler;
+  memoEffect = effect;
+  memoVersion = protocolVersion.v;
+  memoImpl = impl;
   return impl;
 }
 

@@ -207,6 +207,24 @@ fn bindings() {
   }
 }
 
+// a handler type extended again while its handle is running: the next perform uses the new impl
+struct Swappable {}
+extend Swappable with effect/Handler(Ask) {
+  fn handle(self, op, resume) { resume(1) }
+}
+fn reextend() {
+  let h = Swappable {}
+  handle effect/Handler(Ask) with h {
+    let a = perform Ask.Get {}
+    eval("extend Swappable with effect/Handler(Ask) { fn handle(self, op, resume) { resume(a-number()) } }")
+    let b = perform Ask.Get {}
+    eval("extend Swappable with effect/Handler(Ask) { fn handle(self, op, resume) { resume(1) } }")
+    let c = perform Ask.Get {}
+    [a, b, c]
+  }
+}
+fn a-number() { 2 }
+
 // a handler that calls a helper in tail position, and nested handles in a loop
 struct ViaHelper {}
 fn helper(v) { v + 1 }
@@ -403,6 +421,10 @@ for (const threshold of [200, 0]) {
       expect(both("handler-throws").text).toBe("caught outside: from handler");
       expect(both("handler-fails").text).toBe('["outside", 8]');
       expect(both("body-throws").text).toBe("[:caught, 5]");
+    });
+
+    test("a handler re-extended while in use", () => {
+      expect(run("reextend").text).toBe("[1, 2, 1]");
     });
 
     test("dynamic bindings: the handler sees the handle site's", () => {
