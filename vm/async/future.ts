@@ -16,7 +16,8 @@ export type Outcome =
 export class FutureCore {
   status: FutureStatus;
   value: unknown = null;
-  private waiters: ((o: Outcome) => void)[] = [];
+  /** made on the first waiter: most futures are awaited once they have settled, or never */
+  private waiters: ((o: Outcome) => void)[] | null = null;
   /** called on every state change (the Beagle side mirrors the state into an atom) */
   onChange: ((f: FutureCore) => void) | null = null;
   /** the Atom struct onChange mirrors the state into (beagle.async's `state_atom`) */
@@ -76,17 +77,17 @@ export class FutureCore {
   onSettle(cb: (o: Outcome) => void) {
     const o = this.outcome();
     if (o) cb(o);
-    else this.waiters.push(cb);
+    else (this.waiters ??= []).push(cb);
   }
 
   /** Forget a waiter that no longer wants the outcome (its task was cancelled). */
   removeWaiter(cb: (o: Outcome) => void) {
-    const i = this.waiters.indexOf(cb);
-    if (i >= 0) this.waiters.splice(i, 1);
+    const i = this.waiters === null ? -1 : this.waiters.indexOf(cb);
+    if (i >= 0) this.waiters!.splice(i, 1);
   }
 
   get waiterCount(): number {
-    return this.waiters.length;
+    return this.waiters === null ? 0 : this.waiters.length;
   }
 
   private settle(status: "Resolved" | "Rejected" | "Cancelled", value: unknown): boolean {
@@ -96,9 +97,11 @@ export class FutureCore {
     this.onCancel = null;
     this.onChange?.(this);
     const ws = this.waiters;
-    this.waiters = [];
-    const o = this.outcome()!;
-    for (const w of ws) w(o);
+    if (ws !== null) {
+      this.waiters = null;
+      const o = this.outcome()!;
+      for (const w of ws) w(o);
+    }
     return true;
   }
 }

@@ -332,6 +332,9 @@ export class AsyncRuntime {
     return future;
   }
 
+  private readonly ownHook: NonNullable<VM["fastPerform"]> = (fiber, effect, handler, impl, op) =>
+    this.fastPerform(fiber, effect, handler, impl, op);
+
   private runTaskVar: Var | null | undefined = undefined;
   /** beagle.async's `__run-task`, the Beagle runner of a task body. */
   private runTaskFn(): Value {
@@ -444,6 +447,13 @@ export class AsyncRuntime {
     const handler = fiber.frames[i]!.data;
     const impl = handlerImplOf(this.vm, fast.async, handler);
     if (impl === undefined) return undefined;
+    if (hook === this.ownHook) {
+      // the runtime's own hook: the same checks and answers, without building the operation
+      if (!(handler instanceof Struct) || !fast.handlers.has(handler.type)) return undefined;
+      if (!(impl instanceof Closure) || impl.proto.file !== ASYNC_FILE) return undefined;
+      if (variant === fast.spawn) return this.spawnOp(fast, handler, value, null);
+      if (variant === fast.await && value instanceof FutureStruct) return this.awaitOn(fiber, value.core);
+    }
     const fields: Value[] = new Array(variant.fields.length).fill(null);
     fields[variant.slots.get(field)!] = value;
     return hook(fiber, fast.async, handler, impl, new Struct(variant, fields));
@@ -501,17 +511,16 @@ export class AsyncRuntime {
       return f.core.cancel();
     }
     if (t === fast.spawn || t === fast.spawnWithToken) {
-      const future = this.makeFuture("Running");
       const token = t === fast.spawn ? null : op.f[t.slots.get("token")!];
-      return this.spawnTask(
-        fast.runTask.value,
-        [handler, op.f[t.slots.get("thunk")!], future],
-        future,
-        (future as FutureStruct).core,
-        token,
-      );
+      return this.spawnOp(fast, handler, op.f[t.slots.get("thunk")!], token);
     }
     return undefined;
+  }
+
+  /** `__task-op`'s Spawn arm: a Running future, and `__run-task(handler, thunk, future)` as its task. */
+  private spawnOp(fast: NonNullable<AsyncRuntime["fast"]>, handler: Struct, thunk: Value, token: Value): Value {
+    const future = this.makeFuture("Running");
+    return this.spawnTask(fast.runTask.value, [handler, thunk, future], future, (future as FutureStruct).core, token);
   }
 
   install() {
@@ -559,7 +568,7 @@ export class AsyncRuntime {
     vm.defineBuiltin(core, "__spawn-task", (runner, args, future, token) =>
       this.spawnTask(runner, args instanceof PersistentVector ? args.toArray() : [], future, this.core(future), token),
     );
-    vm.fastPerform = (fiber, effect, handler, impl, op) => this.fastPerform(fiber, effect, handler, impl, op);
+    vm.fastPerform = this.ownHook;
     // spawn and await of a settled future without a perform, where the Async handler in force
     // is the stdlib's task handler: what fastPerform would answer, as plain builtins that
     // compiled code calls directly. Otherwise null / NOT_NOW: beagle.async then performs.

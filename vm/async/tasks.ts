@@ -47,25 +47,25 @@ export class TaskInfo {
   native = false;
   /** the OS-thread-like identity `thread-id` reports: a task shares its spawner's */
   threadId: number;
-  private exitWaiters: (() => void)[] = [];
+  private exitWaiters: (() => void)[] | null = null;
   constructor(readonly fiber: Fiber) {
     this.threadId = fiber.id;
   }
 
   onExit(cb: () => void) {
     if (this.exited) cb();
-    else this.exitWaiters.push(cb);
+    else (this.exitWaiters ??= []).push(cb);
   }
   removeExitWaiter(cb: () => void) {
-    const i = this.exitWaiters.indexOf(cb);
-    if (i >= 0) this.exitWaiters.splice(i, 1);
+    const i = this.exitWaiters === null ? -1 : this.exitWaiters.indexOf(cb);
+    if (i >= 0) this.exitWaiters!.splice(i, 1);
   }
   exit() {
     if (this.exited) return;
     this.exited = true;
     const ws = this.exitWaiters;
-    this.exitWaiters = [];
-    for (const w of ws) w();
+    this.exitWaiters = null;
+    if (ws !== null) for (const w of ws) w();
   }
   /** What the task is parked on, for people: "sleep 10 ms", "await", "channel receive"... */
   get parkedLabel(): string | null {
