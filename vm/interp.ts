@@ -1560,7 +1560,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             }
             const handler = frames[i]!.data;
             const impl = handlerImpl(vm, effect!, handler);
-            if (vm.fastPerform !== null) {
+            if (vm.fastPerform !== null && (vm.fastPerformEffect === null || vm.fastPerformEffect === effect)) {
               const r = vm.fastPerform(fiber, effect!, handler, impl, op as Struct);
               if (r !== undefined) {
                 if (r === INTRINSIC_DONE) {

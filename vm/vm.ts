@@ -90,6 +90,8 @@ export class VM {
    */
   fastPerform: ((fiber: Fiber, effect: EnumType, handler: Value, impl: Value, op: Struct) => Value | undefined) | null =
     null;
+  /** The only effect fastPerform answers, once known (null: ask it about every effect). */
+  fastPerformEffect: EnumType | null = null;
   loader: import("./loader.ts").Loader | null = null;
   private outBuf: string[] = [];
   private outLen = 0;

@@ -473,6 +473,7 @@ export class AsyncRuntime {
         if (t instanceof StructType) handlers.add(t);
       }
       const v = (n: string) => a.variants.get(n) as StructType;
+      this.vm.fastPerformEffect = a;
       fast = this.fast = {
         async: a,
         spawn: v("Spawn"),
