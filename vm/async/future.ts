@@ -77,7 +77,8 @@ export class FutureCore {
   onSettle(cb: (o: Outcome) => void) {
     const o = this.outcome();
     if (o) cb(o);
-    else (this.waiters ??= []).push(cb);
+    else if (this.waiters === null) this.waiters = [cb];
+    else this.waiters.push(cb);
   }
 
   /** Forget a waiter that no longer wants the outcome (its task was cancelled). */

@@ -54,7 +54,8 @@ export class TaskInfo {
 
   onExit(cb: () => void) {
     if (this.exited) cb();
-    else (this.exitWaiters ??= []).push(cb);
+    else if (this.exitWaiters === null) this.exitWaiters = [cb];
+    else this.exitWaiters.push(cb);
   }
   removeExitWaiter(cb: () => void) {
     const i = this.exitWaiters === null ? -1 : this.exitWaiters.indexOf(cb);
