@@ -177,6 +177,22 @@ fn main() { try { work("s") } catch (e, resume) { resume(7) } }`;
     expect(run(src, 0).value).toBe("106");
   });
 
+  test("a resumed error that gives an Int slot a Float keeps the loop interpreted from there", () => {
+    // 100 / z is Int / Int; z is 0 once: the division by zero is resumed with a Float
+    const src = `fn work() {
+  let mut acc = 0
+  let mut i = 0
+  while i < 400 { let z = if i == 300 { 0 } else { 1 }
+    acc = acc + 100 / z
+    i = i + 1 }
+  acc
+}
+fn main() { try { work() } catch (e, resume) { resume(2.0) } }`;
+    expect(run(src, Number.POSITIVE_INFINITY).value).toBe("39902.0");
+    expect(run(src, 100).value).toBe("39902.0");
+    expect(run(src, 0).value).toBe("39902.0");
+  });
+
   test("a compiled protocol call site sees an implementation replaced after it cached one", () => {
     setJitThreshold(10);
     const rt = createRuntime();

@@ -193,6 +193,11 @@ function successors(op: Op, code: Int32Array, pc: number, next: number): number[
   }
 }
 
+/** Slot typing (floatTypes): nothing known, a Float kept as a plain double, an Int that is a JS number. */
+const UNKNOWN = 0;
+const FLOAT = 1;
+const INT = 2;
+
 /** A constant that is a Float: a boxed integral float (2.0) or a non-integral number. */
 function isFloatConst(k: unknown): boolean {
   return k instanceof BFloat || (typeof k === "number" && !Number.isInteger(k));
@@ -248,7 +253,7 @@ function inputCount(op: Op, code: Int32Array, pc: number, d: number): number {
   }
 }
 
-/** Float typing of the slots after the instruction at pc, from their typing before it (`tin`, not changed). */
+/** Typing of the slots after the instruction at pc, from their typing before it (`tin`, not changed). */
 function floatTransfer(
   op: Op,
   code: Int32Array,
@@ -261,10 +266,14 @@ function floatTransfer(
   const t = tin.slice();
   const top = nl + d - 1;
   switch (op) {
-    case Op.Const:
-      t[nl + d] = isFloatConst(consts[code[pc + 1]!]) ? 1 : 0;
+    case Op.Const: {
+      const k = consts[code[pc + 1]!];
+      t[nl + d] = isFloatConst(k) ? FLOAT : typeof k === "number" ? INT : UNKNOWN;
       break;
+    }
     case Op.SmallInt:
+      t[nl + d] = INT;
+      break;
     case Op.Null:
     case Op.True:
     case Op.False:
@@ -284,8 +293,10 @@ function floatTransfer(
     case Op.Mul:
     case Op.Div:
     case Op.Mod:
-      // a Float with an Int or a Float is a Float (anything else throws)
-      t[top - 1] = t[top - 1]! | t[top]!;
+      // a Float with an Int or a Float is a Float (anything else throws); two Ints that are JS
+      // numbers give one (compiled code hands over where the result would leave the safe range)
+      t[top - 1] =
+        t[top - 1] === FLOAT || t[top] === FLOAT ? FLOAT : t[top - 1] === INT && t[top] === INT ? INT : UNKNOWN;
       break;
     case Op.Lt:
     case Op.Le:
@@ -304,10 +315,11 @@ function floatTransfer(
 }
 
 /**
- * Which slots hold a Float at each instruction, on every path to it (1 = Float). Compiled code
- * keeps those as plain JS doubles, so float arithmetic needs no type checks and integral
- * results (0.0, 2.0) no box; a value is boxed (boxF) only where it leaves that typing: a
- * call, a field, a return, a jump to code where the slot is not known to be a Float, a hand-over.
+ * Which slots hold a Float, or an Int that is a JS number, at each instruction on every path
+ * to it. Compiled code keeps Floats as plain JS doubles, so float arithmetic needs no type
+ * checks and integral results (0.0, 2.0) no box; a value is boxed (boxF) only where it leaves
+ * that typing: a call, a field, a return, a jump to code where the slot is not known to be a
+ * Float, a hand-over. Int arithmetic on such Ints needs only a range check (intOp).
  */
 function floatTypes(proto: FnProto, depths: Int32Array): (Uint8Array | null)[] {
   const code = proto.code;
@@ -333,8 +345,8 @@ function floatTypes(proto: FnProto, depths: Int32Array): (Uint8Array | null)[] {
       }
       let changed = false;
       for (let i = 0; i < live; i++)
-        if (cur[i] && !out[i]) {
-          cur[i] = 0;
+        if (cur[i] !== UNKNOWN && cur[i] !== out[i]) {
+          cur[i] = UNKNOWN;
           changed = true;
         }
       if (changed) work.push(t);
@@ -390,7 +402,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
   const types = floatTypes(proto, depths);
   /** the typing of the slots where code is being generated (after any boxing emitted for the instruction) */
   let T = types[0]!;
-  const regsFor = (ty: Uint8Array) => `[${regsList.map((r, i) => (ty[i] ? `boxF(${r})` : r)).join(", ")}]`;
+  const regsFor = (ty: Uint8Array) => `[${regsList.map((r, i) => (ty[i] === FLOAT ? `boxF(${r})` : r)).join(", ")}]`;
   const s = (i: number) => `s${i}`;
 
   const pre: string[] = []; // wrapper scope: constants and caches
@@ -406,7 +418,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
     const to = types[t]!;
     const live = nl + depths[t]!;
     let code = "";
-    for (let i = 0; i < live; i++) if (T[i] && !to[i]) code += `${S(i)} = boxF(${S(i)}); `;
+    for (let i = 0; i < live; i++) if (T[i] === FLOAT && to[i] !== FLOAT) code += `${S(i)} = boxF(${S(i)}); `;
     return code;
   };
   const nargs = proto.nparams;
@@ -439,15 +451,17 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
       // box the Floats among its inputs: this instruction expects Values
       let boxed: Uint8Array | null = null;
       for (let i = nl + d - inputCount(op, code, pc, d); i < nl + d; i++)
-        if (T[i]) {
-          out.push(`${S(i)} = boxF(${S(i)});`);
+        if (T[i] !== UNKNOWN) {
+          if (T[i] === FLOAT) out.push(`${S(i)} = boxF(${S(i)});`);
           boxed ??= T.slice();
-          boxed[i] = 0;
+          boxed[i] = UNKNOWN;
         }
       if (boxed !== null) T = boxed;
     }
-    const Fs = T[nl + d - 2] === 1;
-    const Ft = T[nl + d - 1] === 1;
+    const Fs = T[nl + d - 2] === FLOAT;
+    const Ft = T[nl + d - 1] === FLOAT;
+    const Is = T[nl + d - 2] === INT;
+    const It = T[nl + d - 1] === INT;
     const a1 = code[pc + 1]!;
     const top = s(d - 1);
     const sec = s(d - 2);
@@ -457,13 +471,31 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
     const floatOp = (op: Op, fs: boolean, ft: boolean) => {
       const cmp = op >= Op.Lt;
       const o = cmp ? CMP[op - Op.Lt]! : ARITH[op - Op.Add]!;
-      if (fs && ft) return `${sec} = ${sec} ${o} ${top};`;
+      // with a Float and an Int that is a JS number, plain double arithmetic too
+      if ((fs || Is) && (ft || It)) return `${sec} = ${sec} ${o} ${top};`;
       const x = fs ? sec : "t";
       const y = ft ? top : "t";
       const bx = fs ? `boxF(${sec})` : "t";
       const by = ft ? `boxF(${top})` : "t";
       const slow = cmp ? `compareBoxed(${bx}, ${by}) ${o} 0` : `unF(arithBoxed(${op - Op.Add}, ${bx}, ${by}))`;
       return `${setPc} t = ${fs ? top : sec}; ${sec} = typeof t === "number" ? ${x} ${o} ${y} : ${slow};`;
+    };
+    // Two Ints that are JS numbers: the operation itself, handing over to the interpreter (which
+    // redoes it) when the result leaves the safe range or the divisor is zero.
+    const intOp = (op: Op) => {
+      if (op >= Op.Lt) return `${sec} = ${sec} ${CMP[op - Op.Lt]} ${top};`;
+      const over = `if (r > 9007199254740991 || r < -9007199254740991) ${deoptHere(pc, d)}`;
+      switch (op) {
+        case Op.Add:
+        case Op.Sub:
+          return `r = ${sec} ${ARITH[op - Op.Add]} ${top}; ${over} ${sec} = r;`;
+        case Op.Mul:
+          return `r = ${sec} * ${top} + 0; ${over} ${sec} = r;`;
+        case Op.Div:
+          return `if (${top} === 0) ${deoptHere(pc, d)} ${sec} = Math.trunc(${sec} / ${top}) + 0;`;
+        default:
+          return `if (${top} === 0) ${deoptHere(pc, d)} ${sec} = (${sec} % ${top}) + 0;`;
+      }
     };
     const binNum = (fast: string, slow: string) =>
       `${setPc} t = ${sec}; u = ${top}; ${sec} = typeof t === "number" && typeof u === "number" ? ${fast} : ${slow};`;
@@ -509,7 +541,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
         out.push(`${setPc} ${S(a1)}.v = ${top};`);
         break;
       case Op.MakeCell:
-        out.push(`${S(a1)} = new Cell(${T[a1] ? `boxF(${S(a1)})` : S(a1)});`);
+        out.push(`${S(a1)} = new Cell(${T[a1] === FLOAT ? `boxF(${S(a1)})` : S(a1)});`);
         break;
       case Op.LoadEnv:
         out.push(`${s(d)} = env[${a1}];`);
@@ -553,6 +585,10 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
           out.push(floatOp(op, Fs, Ft));
           break;
         }
+        if (Is && It) {
+          out.push(intOp(op));
+          break;
+        }
         if (op === Op.Div) {
           out.push(
             `${setPc} t = ${sec}; u = ${top}; ${sec} = typeof t === "number" && typeof u === "number" ? (Number.isInteger(t) && Number.isInteger(u) ? (u !== 0 ? Math.trunc(t / u) + 0 : arithBoxed(3, t, u)) : ((r = t / u), Math.floor(r) !== r ? r : arithBoxed(3, t, u))) : arithBoxed(3, t, u);`,
@@ -582,6 +618,10 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
       case Op.Mod:
         if (Fs || Ft) {
           out.push(floatOp(op, Fs, Ft));
+          break;
+        }
+        if (Is && It) {
+          out.push(intOp(op));
           break;
         }
         out.push(
@@ -671,7 +711,15 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
         for (let i = 0; i < cnt; i++) {
           const kind = code[pc + 3 + 2 * i]!;
           const idx = code[pc + 4 + 2 * i]!;
-          env.push(kind === 0 ? (T[idx] ? `boxF(${S(idx)})` : S(idx)) : kind === 2 ? `env[${idx}]` : "(c.owner ?? c)");
+          env.push(
+            kind === 0
+              ? T[idx] === FLOAT
+                ? `boxF(${S(idx)})`
+                : S(idx)
+              : kind === 2
+                ? `env[${idx}]`
+                : "(c.owner ?? c)",
+          );
         }
         out.push(`${s(d)} = new Closure(${K(a1)}, [${env.join(", ")}]);`);
         break;
@@ -803,19 +851,25 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
   for (let i = 0; i < nl; i++) loadRegs.push(`l${i} = R[${i}];`);
   for (let i = 0; i < ms; i++) loadRegs.push(`s${i} = R[${nl + i}];`);
   // Entering at a loop head (OSR) from the interpreter's boxed registers: unbox the slots
-  // typed Float there. A resumed error or `throw` can reach the loop by a path the typing does
-  // not see; when a slot then holds no Float, the interpreter keeps the frame.
+  // typed Float there, check those typed Int. A resumed error or `throw` can reach the loop by
+  // a path the typing does not see; when a slot holds something else, the interpreter keeps
+  // the frame.
   const osrUnbox: string[] = [];
   const fm: string[] = [];
   for (let pc = 0; pc < n; pc++) {
     const ty = types[pc];
     if (ty === null) continue;
     const fl: number[] = [];
-    for (let i = 0; i < ty.length; i++) if (ty[i]) fl.push(i);
-    if (fl.length === 0) continue;
-    fm.push(`FM[${pc}] = [${fl.join(", ")}];`);
-    if (!leader[pc]) continue;
-    const check = fl.map((i) => `!isF(${S(i)})`).join(" || ");
+    const il: number[] = [];
+    for (let i = 0; i < ty.length; i++)
+      if (ty[i] === FLOAT) fl.push(i);
+      else if (ty[i] === INT) il.push(i);
+    if (fl.length > 0) fm.push(`FM[${pc}] = [${fl.join(", ")}];`);
+    if (!leader[pc] || fl.length + il.length === 0) continue;
+    const check = [
+      ...fl.map((i) => `!isF(${S(i)})`),
+      ...il.map((i) => `typeof ${S(i)} !== "number" || !Number.isInteger(${S(i)})`),
+    ].join(" || ");
     const unbox = fl.map((i) => `${S(i)} = unF(${S(i)});`).join(" ");
     osrUnbox.push(`case ${pc}: if (${check}) return deoptAt(c, P, ${nl + depths[pc]!}, R); ${unbox} break;`);
   }
