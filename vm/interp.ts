@@ -259,8 +259,8 @@ export function dispatch(pm: ProtocolMethod, args: Value[]): Value {
 }
 
 /** The index of the Handle frame a `perform` of `effect` reaches from the top of `frames`, or -1. */
-export function findHandle(frames: Frame[], effect: EnumType): number {
-  let i = frames.length - 1;
+export function findHandle(frames: Frame[], effect: EnumType, from = frames.length - 1): number {
+  let i = from;
   for (; i >= 0; i--) {
     const f = frames[i]!;
     if (f.kind === FrameKind.Handle && f.tag === effect) break;
@@ -347,6 +347,58 @@ function handlerReturned(fiber: Fiber, b: Frame, v: Value) {
   // not resumed: the handle expression's value
   removeFrames(fiber, fiber.frames.length - (b.data as number));
   deliver(fiber, v);
+}
+
+/** What jitPerform answers when compiled code must hand the perform to the interpreter. */
+export const NO_FAST: unique symbol = Symbol("no-fast-perform");
+
+/**
+ * `perform op` from compiled code (vm/jit), at JS call depth `d`: when the nearest handler is
+ * tail-resumptive and can be compiled, call its `handle` directly, as the interpreter's
+ * Op.Perform does for a compiled handler, and give the resumed value back. The handler's Handle
+ * frame is on the fiber (compiled code never holds boundary frames). DEOPT: the handler handed
+ * over (its frame is marked HandlerRun when the frames land) or returned without resuming
+ * (jitState.abort); either way the performing compiled frames hand over too. NO_FAST: anything
+ * else (no handler, the async runtime's own operations, a capturing handler), which the
+ * interpreter does.
+ */
+export function jitPerform(vm: VM, op: Value, d: number): Value {
+  const fiber = jitState.fiber;
+  if (fiber === null || !tailPerformEnabled || !(op instanceof Struct)) return NO_FAST;
+  const effect = op.type.enumType;
+  if (effect === null) return NO_FAST;
+  if (vm.fastPerform !== null && (vm.fastPerformEffect === null || vm.fastPerformEffect === effect)) return NO_FAST;
+  // inside a handler compiled code called directly, the search goes on below its Handle
+  const skips = jitState.handlerSkips;
+  const i = findHandle(
+    fiber.frames,
+    effect,
+    skips.length > jitState.skipBase ? skips[skips.length - 1]! - 1 : fiber.frames.length - 1,
+  );
+  if (i < 0) return NO_FAST;
+  const handler = fiber.frames[i]!.data;
+  const impl = handlerImplOf(vm, effect, handler);
+  if (!(impl instanceof Closure) || !isTailResumptive(vm, impl)) return NO_FAST;
+  const hp = impl.proto;
+  if (hp.jit === null && !(hp.hot >= 0 && jitCompile(hp, vm))) return NO_FAST;
+  effectStats.tailPerforms++;
+  skips.push(i);
+  let r: Value;
+  try {
+    r = hp.jit!(d + 1, impl, null, 0, handler, op, TAIL_RESUME);
+  } finally {
+    skips.pop();
+  }
+  if (r === RESUMED) {
+    const v = resumedValue;
+    resumedValue = null;
+    return v;
+  }
+  if (r === DEOPT) {
+    const p = jitState.pending;
+    jitState.handlerRuns.push({ frame: p[p.length - 1]!, handle: i });
+  } else jitState.abort = { handle: i, value: r };
+  return DEOPT;
 }
 
 const tailOnlyCache = new WeakMap<FnProto, boolean>();
@@ -926,11 +978,12 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
             ) {
               // a hot loop: the rest of this call runs compiled (on-stack replacement)
               frame.sp = sp;
-              const r = enterJitAt(closure, regs, t, budget);
+              const r = enterJitAt(fiber, closure, regs, t, budget);
               budget = jitState.left;
               frames.pop();
-              if (r === DEOPT) landDeopt(frames);
-              else if (frames.length === 0) {
+              if (r === DEOPT) {
+                if (landDeopt(fiber)) return RunResult.Done;
+              } else if (frames.length === 0) {
                 fiber.result = r;
                 fiber.state = FiberState.Done;
                 return RunResult.Done;
@@ -1142,14 +1195,15 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               if (p.jit !== null || (++p.hot >= jitThreshold && jitCompile(p, vm))) {
                 // compiled: it runs on the JS stack and returns its value, or hands back its frames
                 const base = sp - argc;
-                const r = enterJit(fn, regs, base, argc, budget);
+                const r = enterJit(fiber, fn, regs, base, argc, budget);
                 budget = jitState.left;
                 sp = base - 1;
                 if (isTail) {
                   // a tail call: this frame is done either way
                   frames.pop();
-                  if (r === DEOPT) landDeopt(frames);
-                  else if (frames.length === 0) {
+                  if (r === DEOPT) {
+                    if (landDeopt(fiber)) return RunResult.Done;
+                  } else if (frames.length === 0) {
                     fiber.result = r;
                     fiber.state = FiberState.Done;
                     return RunResult.Done;
@@ -1162,7 +1216,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
                 }
                 frame.pc = pc;
                 frame.sp = sp;
-                landDeopt(frames);
+                if (landDeopt(fiber)) return RunResult.Done;
                 continue reload;
               }
               const nregs = new Array(p.nlocals + p.maxStack);
@@ -1579,7 +1633,7 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
               if (hp.jit !== null || (++hp.hot >= jitThreshold && jitCompile(hp, vm))) {
                 tailArgs[0] = handler;
                 tailArgs[1] = op;
-                const r = enterJit(impl, tailArgs, 0, 3, budget);
+                const r = enterJit(fiber, impl, tailArgs, 0, 3, budget, i);
                 tailArgs[0] = tailArgs[1] = null;
                 budget = jitState.left;
                 if (r === RESUMED) {
@@ -1590,9 +1644,11 @@ export function execute(vm: VM, fiber: Fiber, budget: number): RunResult {
                 if (r === DEOPT) {
                   // the handler's frame (the outermost handed over) is the HandlerRun frame
                   const at = frames.length;
-                  landDeopt(frames);
-                  frames[at]!.kind = FrameKind.HandlerRun;
-                  frames[at]!.data = dist;
+                  if (landDeopt(fiber)) return RunResult.Done;
+                  if (frames.length > at) {
+                    frames[at]!.kind = FrameKind.HandlerRun;
+                    frames[at]!.data = dist;
+                  }
                   continue reload;
                 }
                 removeFrames(fiber, i);

@@ -216,4 +216,41 @@ fn main() {
     rt.loader.runSource("namespace ic_unit\nextend A with P { fn who(self) { 2 } }", "ic_unit_2.bg");
     expect(main()).toBe("1000");
   });
+
+  test("compiled code runs a tail-resumptive handler itself: resumed, not resumed, handed over", () => {
+    const src = `use beagle.effect as effect
+enum Ask { Get { n } }
+struct Twice {}
+extend Twice with effect/Handler(Ask) { fn handle(self, op, resume) { resume(op.n * 2) } }
+struct Stop {}
+extend Stop with effect/Handler(Ask) {
+  fn handle(self, op, resume) { if op.n == 250 { "stopped" } else { resume(op.n) } }
+}
+fn guarded(x) { try { x + 1 } catch (e) { 0 } }
+struct Slow {}
+extend Slow with effect/Handler(Ask) { fn handle(self, op, resume) { resume(guarded(op.n)) } }
+fn work(n) {
+  let mut s = 0
+  let mut i = 0
+  while i < n { s = s + perform Ask.Get { n: i }
+    i = i + 1 }
+  s
+}
+fn main() {
+  [handle effect/Handler(Ask) with Twice {} { work(1000) },
+   handle effect/Handler(Ask) with Stop {} { work(1000) },
+   handle effect/Handler(Ask) with Slow {} { work(1000) }]
+}`;
+    const on = run(src, 100);
+    expect(on.value).toBe(run(src, Number.POSITIVE_INFINITY).value);
+    expect(on.value).toBe(`[999000, "stopped", ${(999 * 1000) / 2 + 1000}]`);
+    expect(on.proto("work").jit).not.toBeNull();
+    // with only Twice, the loop runs compiled and never hands over at its performs
+    const twice = run(
+      src.replace(/fn main\(\) \{[\s\S]*$/, "fn main() { handle effect/Handler(Ask) with Twice {} { work(1000) } }"),
+      100,
+    );
+    expect(twice.value).toBe("999000");
+    expect(twice.proto("work").jitHandOvers).toBe(0);
+  });
 });

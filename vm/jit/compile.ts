@@ -15,7 +15,17 @@ import { PersistentVector } from "../collections/vector.ts";
 import { PersistentMap } from "../collections/map.ts";
 import { PersistentSet } from "../collections/set.ts";
 import { IterBase, makeIterator } from "../iterate.ts";
-import { arithBoxed, compareBoxed, fastIndex, formatsItself, getField, setField, undefinedVar } from "../interp.ts";
+import {
+  arithBoxed,
+  compareBoxed,
+  fastIndex,
+  formatsItself,
+  getField,
+  jitPerform,
+  NO_FAST,
+  setField,
+  undefinedVar,
+} from "../interp.ts";
 import { bitwise } from "../arith.ts";
 import { equal } from "../equal.ts";
 import { formatValue } from "../print.ts";
@@ -81,7 +91,7 @@ function calleeJit(p: FnProto, vm: VM): rt.JitFn | null {
 
 /** Ops that hand the current call to the interpreter at that instruction (it then does the rest). */
 function deoptsAt(op: Op): boolean {
-  return op === Op.Throw || op === Op.Perform || op === Op.Shift || op === Op.Future || op === Op.LoadDynamic;
+  return op === Op.Throw || op === Op.Shift || op === Op.Future || op === Op.LoadDynamic;
 }
 
 /** Stack depth after `op` at `pc` (depth `d` before); throws Refuse for ops the JIT does not take. */
@@ -825,6 +835,12 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
       case Op.MatchFail:
         out.push(`${setPc} matchFail(${top});`);
         break;
+      case Op.Perform:
+        // a tail-resumptive handler runs here (jitPerform); the rest is the interpreter's
+        out.push(
+          `${setPc} t = jitPerform(vm, ${top}, d); if (t === NO_FAST) ${deoptHere(pc, d)} if (t === DEOPT) return deopt(c, ${next}, ${nl + d - 1}, ${regsFor(T)}); ${top} = t;`,
+        );
+        break;
       default:
         if (deoptsAt(op)) out.push(deoptHere(pc, d));
         else throw new Refuse(`op ${OP_NAMES[op]}`);
@@ -905,6 +921,8 @@ ${out.join("\n")}
     mulN: rt.mulN,
     resolveCallee: rt.resolveCallee,
     calleeJit,
+    jitPerform,
+    NO_FAST,
     icKey: rt.icKey,
     PV: protocolVersion,
     boxF: rt.boxF,

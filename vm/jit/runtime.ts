@@ -14,12 +14,13 @@
 // the interpreter cannot see at a point where a continuation could be captured.
 import { ArithOp, arith } from "../arith.ts";
 import { type FnProto, Op, OP_NAMES, operandCount } from "../bytecode.ts";
-import { type Closure, Frame, MultiFn, ProtocolMethod } from "../objects.ts";
+import { type Closure, type Fiber, Frame, FrameKind, MultiFn, ProtocolMethod } from "../objects.ts";
 import { PersistentMap } from "../collections/map.ts";
 import { PersistentSet } from "../collections/set.ts";
 import { PersistentVector } from "../collections/vector.ts";
 import { BFloat, Struct, type Value } from "../values.ts";
-import { findImpl, inputsLeftOnThrow } from "../interp.ts";
+import { deliver, findImpl, inputsLeftOnThrow, removeFrames } from "../interp.ts";
+
 import { runtimeError, typeError } from "../errors.ts";
 import { formatValue } from "../print.ts";
 import { typeNameOf } from "../types.ts";
@@ -47,6 +48,18 @@ export const jitState = {
   errPc: 0,
   /** the hand-over in progress was caused by the code (not by preemption or depth): callers count it too */
   byCode: false,
+  /** the fiber whose compiled code is running (set on entry, restored on exit) */
+  fiber: null as Fiber | null,
+  /**
+   * Handle frame indices of tail-resumptive handlers running as direct calls (no HandlerRun
+   * frame), innermost last; entries from skipBase up belong to the current entry into compiled code
+   */
+  handlerSkips: [] as number[],
+  skipBase: 0,
+  /** frames of tail-resumptive handlers compiled code called that handed over: marked HandlerRun on landing */
+  handlerRuns: [] as { frame: Frame; handle: number }[],
+  /** a tail-resumptive handler called from compiled code returned without resuming: the fiber's frames from `handle` up go, `value` is delivered */
+  abort: null as { handle: number; value: Value } | null,
 };
 
 export function hasPendingError(): boolean {
@@ -275,11 +288,26 @@ export function makeMulti(cs: Closure[]): MultiFn {
 }
 
 /** Run a compiled function for a call the interpreter makes. `budget` becomes the fuel; what is left is in jitState.left. */
-export function enterJit(fn: Closure, regs: Value[], base: number, argc: number, budget: number): Value {
+export function enterJit(
+  fiber: Fiber,
+  fn: Closure,
+  regs: Value[],
+  base: number,
+  argc: number,
+  budget: number,
+  /** for a tail-resumptive handler called directly: the index of its Handle frame */
+  handle = -1,
+): Value {
   const j = fn.proto.jit!;
   fn.proto.jitEntries++;
   const saved = jitState.fuel;
+  const savedFiber = jitState.fiber;
+  const savedBase = jitState.skipBase;
+  const skips = jitState.handlerSkips;
   jitState.fuel = budget;
+  jitState.fiber = fiber;
+  jitState.skipBase = skips.length;
+  if (handle >= 0) skips.push(handle);
   try {
     switch (argc) {
       case 0:
@@ -296,25 +324,58 @@ export function enterJit(fn: Closure, regs: Value[], base: number, argc: number,
   } finally {
     jitState.left = jitState.fuel;
     jitState.fuel = saved;
+    jitState.fiber = savedFiber;
+    skips.length = jitState.skipBase;
+    jitState.skipBase = savedBase;
   }
 }
 
 /** Continue an interpreter frame in compiled code from `pc`, a loop head (on-stack replacement). */
-export function enterJitAt(fn: Closure, regs: Value[], pc: number, budget: number): Value {
+export function enterJitAt(fiber: Fiber, fn: Closure, regs: Value[], pc: number, budget: number): Value {
   fn.proto.jitEntries++;
   const saved = jitState.fuel;
+  const savedFiber = jitState.fiber;
+  const savedBase = jitState.skipBase;
   jitState.fuel = budget;
+  jitState.fiber = fiber;
+  jitState.skipBase = jitState.handlerSkips.length;
   try {
     return fn.proto.jit!(0, fn, regs, pc);
   } finally {
     jitState.left = jitState.fuel;
     jitState.fuel = saved;
+    jitState.fiber = savedFiber;
+    jitState.handlerSkips.length = jitState.skipBase;
+    jitState.skipBase = savedBase;
   }
 }
 
-/** After DEOPT reached the interpreter: put the frames of the compiled calls on the fiber, outermost first. */
-export function landDeopt(frames: Frame[]) {
+/**
+ * After DEOPT reached the interpreter: put the frames of the compiled calls on the fiber,
+ * outermost first, and mark the frames of tail-resumptive handlers among them. If a handler
+ * called from compiled code returned without resuming, those frames and the fiber's frames from
+ * its Handle up go instead, and its value is the `handle` expression's. True when that
+ * finished the fiber.
+ */
+export function landDeopt(fiber: Fiber): boolean {
+  const frames = fiber.frames;
   const p = jitState.pending;
+  const abort = jitState.abort;
+  if (abort !== null) {
+    jitState.abort = null;
+    p.length = 0;
+    jitState.handlerRuns.length = 0;
+    removeFrames(fiber, abort.handle);
+    deliver(fiber, abort.value);
+    return frames.length === 0;
+  }
   for (let i = p.length - 1; i >= 0; i--) frames.push(p[i]!);
   p.length = 0;
+  const runs = jitState.handlerRuns;
+  for (const r of runs) {
+    r.frame.kind = FrameKind.HandlerRun;
+    r.frame.data = frames.lastIndexOf(r.frame) - r.handle;
+  }
+  runs.length = 0;
+  return false;
 }
