@@ -203,7 +203,7 @@ function successors(op: Op, code: Int32Array, pc: number, next: number): number[
   }
 }
 
-/** Slot typing (floatTypes): nothing known, a Float kept as a plain double, an Int that is a JS number. */
+/** Slot typing (slotTypes): nothing known, a Float kept as a plain double, an Int that is a JS number. */
 const UNKNOWN = 0;
 const FLOAT = 1;
 const INT = 2;
@@ -213,8 +213,8 @@ function isFloatConst(k: unknown): boolean {
   return k instanceof BFloat || (typeof k === "number" && !Number.isInteger(k));
 }
 
-/** Ops the float typing understands; every other op gets its stack slots boxed first (see floatTypes). */
-function floatAware(op: Op): boolean {
+/** Ops the slot typing understands; every other op gets its Float inputs boxed first (see slotTypes). */
+function typedOp(op: Op): boolean {
   switch (op) {
     case Op.Const:
     case Op.SmallInt:
@@ -246,7 +246,7 @@ function floatAware(op: Op): boolean {
   }
 }
 
-/** Operand-stack values an instruction the float typing does not understand reads (they get boxed first). */
+/** Operand-stack values an instruction the slot typing does not understand reads (they get boxed first). */
 function inputCount(op: Op, code: Int32Array, pc: number, d: number): number {
   switch (op) {
     case Op.StoreCell:
@@ -264,15 +264,7 @@ function inputCount(op: Op, code: Int32Array, pc: number, d: number): number {
 }
 
 /** Typing of the slots after the instruction at pc, from their typing before it (`tin`, not changed). */
-function floatTransfer(
-  op: Op,
-  code: Int32Array,
-  pc: number,
-  d: number,
-  nl: number,
-  consts: unknown[],
-  tin: Uint8Array,
-) {
+function typeTransfer(op: Op, code: Int32Array, pc: number, d: number, nl: number, consts: unknown[], tin: Uint8Array) {
   const t = tin.slice();
   const top = nl + d - 1;
   switch (op) {
@@ -287,7 +279,7 @@ function floatTransfer(
     case Op.Null:
     case Op.True:
     case Op.False:
-      t[nl + d] = 0;
+      t[nl + d] = UNKNOWN;
       break;
     case Op.LoadLocal:
       t[nl + d] = t[code[pc + 1]!]!;
@@ -312,13 +304,13 @@ function floatTransfer(
     case Op.Le:
     case Op.Gt:
     case Op.Ge:
-      t[top - 1] = 0;
+      t[top - 1] = UNKNOWN;
       break;
     default:
-      if (!floatAware(op)) {
-        // its inputs were boxed, and its result is not known to be a Float
-        t.fill(0, nl + d - inputCount(op, code, pc, d));
-        if (op === Op.MakeCell) t[code[pc + 1]!] = 0;
+      if (!typedOp(op)) {
+        // its inputs were boxed, and its result is not known
+        t.fill(UNKNOWN, nl + d - inputCount(op, code, pc, d));
+        if (op === Op.MakeCell) t[code[pc + 1]!] = UNKNOWN;
       }
   }
   return t;
@@ -331,7 +323,7 @@ function floatTransfer(
  * that typing: a call, a field, a return, a jump to code where the slot is not known to be a
  * Float, a hand-over. Int arithmetic on such Ints needs only a range check (intOp).
  */
-function floatTypes(proto: FnProto, depths: Int32Array): (Uint8Array | null)[] {
+function slotTypes(proto: FnProto, depths: Int32Array): (Uint8Array | null)[] {
   const code = proto.code;
   const nl = proto.nlocals;
   const n = code.length;
@@ -342,7 +334,7 @@ function floatTypes(proto: FnProto, depths: Int32Array): (Uint8Array | null)[] {
     const pc = work.pop()!;
     const op = code[pc] as Op;
     const next = pc + 1 + operandCount(op, code, pc);
-    const out = floatTransfer(op, code, pc, depths[pc]!, nl, proto.consts, types[pc]!);
+    const out = typeTransfer(op, code, pc, depths[pc]!, nl, proto.consts, types[pc]!);
     for (const t of successors(op, code, pc, next)) {
       const live = nl + depths[t]!;
       const cur = types[t];
@@ -409,7 +401,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
   for (let i = 0; i < nl; i++) regsList.push(`l${i}`);
   for (let i = 0; i < ms; i++) regsList.push(`s${i}`);
   const RAW_REGS = `[${regsList.join(", ")}]`;
-  const types = floatTypes(proto, depths);
+  const types = slotTypes(proto, depths);
   /** the typing of the slots where code is being generated (after any boxing emitted for the instruction) */
   let T = types[0]!;
   const regsFor = (ty: Uint8Array) => `[${regsList.map((r, i) => (ty[i] === FLOAT ? `boxF(${r})` : r)).join(", ")}]`;
@@ -457,7 +449,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
       out.push(`case ${pc}:`);
     }
     T = types[pc]!;
-    if (!floatAware(op)) {
+    if (!typedOp(op)) {
       // box the Floats among its inputs: this instruction expects Values
       let boxed: Uint8Array | null = null;
       for (let i = nl + d - inputCount(op, code, pc, d); i < nl + d; i++)
@@ -847,7 +839,7 @@ function build(proto: FnProto, vm: VM): rt.JitFn {
     }
     fallFrom =
       successors(op, code, pc, next)[0] === next && op !== Op.Jump
-        ? floatTransfer(op, code, pc, d, nl, consts, T)
+        ? typeTransfer(op, code, pc, d, nl, consts, T)
         : null;
     pc = next;
   }

@@ -20,7 +20,6 @@ import { PersistentSet } from "../collections/set.ts";
 import { PersistentVector } from "../collections/vector.ts";
 import { BFloat, Struct, type Value } from "../values.ts";
 import { deliver, findImpl, inputsLeftOnThrow, removeFrames } from "../interp.ts";
-
 import { runtimeError, typeError } from "../errors.ts";
 import { formatValue } from "../print.ts";
 import { typeNameOf } from "../types.ts";
@@ -181,7 +180,7 @@ export function popsBeforeThrow(op: Op): number {
   }
 }
 
-// Compiled code keeps a slot known to hold a Float as a plain double (see floatTypes in
+// Compiled code keeps a slot known to hold a Float as a plain double (see slotTypes in
 // compile.ts). These convert between that and the Value representation, where an integral
 // Float is a BFloat box.
 
