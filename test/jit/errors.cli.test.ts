@@ -61,6 +61,23 @@ fn main() {
   pick(5)
 }
 `,
+  // a tail-resumptive handler that compiled code runs itself fails on the 500th perform
+  "handler.bg": `namespace handler
+use beagle.effect as effect
+enum Ask { Get { n } }
+struct Bad {}
+extend Bad with effect/Handler(Ask) {
+  fn handle(self, op, resume) { if op.n == 500 { resume(op.n + "x") } else { resume(op.n) } }
+}
+fn count(n) {
+  let mut s = 0
+  let mut i = 0
+  while i < n { s = s + perform Ask.Get { n: i }
+    i = i + 1 }
+  s
+}
+fn main() { println(handle effect/Handler(Ask) with Bad {} { count(1000) }) }
+`,
 };
 
 describe("errors in compiled code", () => {
