@@ -270,6 +270,11 @@ export class FnProto {
   }
 }
 
+/** The binary operators, Add through Concat: two operands in, one result out. */
+export function isBinaryOp(op: Op): boolean {
+  return op >= Op.Add && op <= Op.Concat;
+}
+
 export function disassemble(proto: FnProto, seen = new Set<FnProto>()): string {
   if (seen.has(proto)) return "";
   proto.lazy?.();

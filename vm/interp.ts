@@ -4,7 +4,7 @@
 // tail calls, continuations and preemptive green threads possible.
 import { migrate, testStaleType } from "./values.ts";
 import { NO_PROPERTY, builtinProperty } from "./builtins/properties.ts";
-import { type FnProto, type Label, Op, operandCount } from "./bytecode.ts";
+import { type FnProto, isBinaryOp, type Label, Op, operandCount } from "./bytecode.ts";
 import {
   Builtin,
   Cell,
@@ -714,25 +714,8 @@ function pushBoundary(fiber: Fiber, thunk: Value, kind: FrameKind, tag: Value, d
 
 /** Ops that leave one input on the stack (to be replaced by the result) when they throw. */
 export function inputsLeftOnThrow(op: Op): number {
+  if (isBinaryOp(op)) return 1;
   switch (op) {
-    case Op.Add:
-    case Op.Sub:
-    case Op.Mul:
-    case Op.Div:
-    case Op.Mod:
-    case Op.Lt:
-    case Op.Le:
-    case Op.Gt:
-    case Op.Ge:
-    case Op.Eq:
-    case Op.Ne:
-    case Op.BitAnd:
-    case Op.BitOr:
-    case Op.BitXor:
-    case Op.Shl:
-    case Op.Shr:
-    case Op.UShr:
-    case Op.Concat:
     case Op.GetField:
     case Op.Index:
     case Op.VecNth:

@@ -8,7 +8,7 @@
 // frame. Calls go straight to the callee's compiled function when it has one
 // (and to builtins); anything else deoptimises (see runtime.ts), so compiled
 // code never needs to capture a continuation, park or unwind to a handler.
-import { FnProto, Op, OP_NAMES, operandCount } from "../bytecode.ts";
+import { FnProto, isBinaryOp, Op, OP_NAMES, operandCount } from "../bytecode.ts";
 import { Builtin, Cell, Closure, protocolVersion } from "../objects.ts";
 import { BFloat, Struct, StructType, testStaleType } from "../values.ts";
 import { PersistentVector } from "../collections/vector.ts";
@@ -96,6 +96,7 @@ function deoptsAt(op: Op): boolean {
 
 /** Stack depth after `op` at `pc` (depth `d` before); throws Refuse for ops the JIT does not take. */
 function stackAfter(op: Op, code: Int32Array, pc: number, d: number): number {
+  if (isBinaryOp(op)) return d - 1;
   switch (op) {
     case Op.Const:
     case Op.Null:
@@ -120,24 +121,6 @@ function stackAfter(op: Op, code: Int32Array, pc: number, d: number): number {
     case Op.JumpIfNotTrue:
     case Op.JumpIfFalse:
     case Op.JumpIfTrue:
-    case Op.Add:
-    case Op.Sub:
-    case Op.Mul:
-    case Op.Div:
-    case Op.Mod:
-    case Op.Lt:
-    case Op.Le:
-    case Op.Gt:
-    case Op.Ge:
-    case Op.Eq:
-    case Op.Ne:
-    case Op.BitAnd:
-    case Op.BitOr:
-    case Op.BitXor:
-    case Op.Shl:
-    case Op.Shr:
-    case Op.UShr:
-    case Op.Concat:
     case Op.SetField:
     case Op.Index:
     case Op.Throw:

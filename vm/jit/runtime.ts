@@ -13,7 +13,7 @@
 // interpreter carries on from there. Compiled code therefore never holds state
 // the interpreter cannot see at a point where a continuation could be captured.
 import { ArithOp, arith } from "../arith.ts";
-import { type FnProto, Op, OP_NAMES, operandCount } from "../bytecode.ts";
+import { type FnProto, isBinaryOp, Op, OP_NAMES, operandCount } from "../bytecode.ts";
 import { type Closure, type Fiber, Frame, FrameKind, MultiFn, ProtocolMethod } from "../objects.ts";
 import { PersistentMap } from "../collections/map.ts";
 import { PersistentSet } from "../collections/set.ts";
@@ -149,25 +149,8 @@ export function caught(
 
 /** How many operands the interpreter has popped when the operation throws. */
 export function popsBeforeThrow(op: Op): number {
+  if (isBinaryOp(op)) return 1;
   switch (op) {
-    case Op.Add:
-    case Op.Sub:
-    case Op.Mul:
-    case Op.Div:
-    case Op.Mod:
-    case Op.Lt:
-    case Op.Le:
-    case Op.Gt:
-    case Op.Ge:
-    case Op.Eq:
-    case Op.Ne:
-    case Op.BitAnd:
-    case Op.BitOr:
-    case Op.BitXor:
-    case Op.Shl:
-    case Op.Shr:
-    case Op.UShr:
-    case Op.Concat:
     case Op.Index:
     case Op.SetField:
     case Op.StoreGlobal:
